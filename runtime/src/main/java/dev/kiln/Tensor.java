@@ -1,0 +1,1111 @@
+package dev.kiln;
+
+import dev.kiln.autograd.AccumulateGrad;
+import dev.kiln.autograd.Autograd;
+import dev.kiln.autograd.Node;
+import dev.kiln.internal.Dims;
+import dev.kiln.internal.TensorAccess;
+import dev.kiln.internal.VersionCounter;
+import dev.kiln.kernels.Strided;
+import dev.kiln.ops.Factories;
+import dev.kiln.ops.InPlace;
+import dev.kiln.ops.Indexing;
+import dev.kiln.ops.LinearAlgebra;
+import dev.kiln.ops.Pointwise;
+import dev.kiln.ops.Reductions;
+import dev.kiln.ops.Views;
+import java.util.List;
+
+/**
+ * An n-dimensional array of float32, float64, int64 or bool elements that records the operations
+ * applied to it for automatic differentiation: Kiln's counterpart of {@code torch.Tensor}.
+ *
+ * <p>Method names follow Kotlin's operator conventions, so Kotlin callers write {@code a + b},
+ * {@code a * 2}, {@code -a}, {@code a[i]}, {@code a += b} and {@code a[mask] = 0f}; Java callers read the
+ * same words ({@code a.plus(b)}, {@code a.times(2)}). Binary operations broadcast as NumPy and PyTorch
+ * do and promote element types by PyTorch's rules ({@link DType#resultType(Tensor, Tensor)}).
+ *
+ * <p>Views ({@link #t()}, {@link #transpose}, {@link #permute}, {@link #view}, {@link #slice},
+ * {@link #get(int)}, {@link #unsqueeze}, {@link #squeeze}, {@link #expand}, {@link #detach()},
+ * {@link #data()}) share storage with the tensor they come from: an in-place change through one is
+ * seen by the other.
+ *
+ * <p>A tensor is not thread-safe for writes; reading it from several threads is.
+ */
+public final class Tensor {
+    static {
+        TensorAccess.install(new Access());
+    }
+
+    private final DType dtype;
+    private final Object array;
+    private final int[] dims;
+    private final int[] strides;
+    private final int offset;
+    private final VersionCounter version;
+    private final Tensor base;
+
+    private boolean requiresGrad;
+    private Node gradFn;
+    private Tensor grad;
+    private AccumulateGrad accumulator;
+
+    private Tensor(DType dtype, Object array, int[] dims, int[] strides, int offset, VersionCounter version, Tensor base) {
+        this.dtype = dtype;
+        this.array = array;
+        this.dims = dims;
+        this.strides = strides;
+        this.offset = offset;
+        this.version = version;
+        this.base = base;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Creation
+
+    /** A 1-d float32 tensor. */
+    public static Tensor of(float... values) {
+        return Factories.fromArray(values.clone(), new int[] {values.length});
+    }
+
+    /** A 1-d float64 tensor. */
+    public static Tensor of(double... values) {
+        return Factories.fromArray(values.clone(), new int[] {values.length});
+    }
+
+    /** A 1-d int64 tensor. */
+    public static Tensor of(long... values) {
+        return Factories.fromArray(values.clone(), new int[] {values.length});
+    }
+
+    /** A 1-d int64 tensor from Java ints. */
+    public static Tensor of(int... values) {
+        long[] longs = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            longs[i] = values[i];
+        }
+        return Factories.fromArray(longs, new int[] {values.length});
+    }
+
+    /** A 1-d bool tensor. */
+    public static Tensor of(boolean... values) {
+        return Factories.fromArray(values.clone(), new int[] {values.length});
+    }
+
+    /**
+     * A tensor from a rectangular nested array of any depth, such as {@code float[][]} or
+     * {@code double[][][]}: {@code float} gives float32, {@code double} float64, {@code long} and
+     * {@code int} int64, {@code boolean} bool. Ragged arrays are rejected with the offending path.
+     */
+    public static Tensor of(Object[] nested) {
+        return Factories.fromNested(nested);
+    }
+
+    /** A tensor with the elements of {@code values} (any shape) converted to {@code dtype}. */
+    public static Tensor of(Object values, DType dtype) {
+        return Factories.fromAny(values).to(dtype);
+    }
+
+    /** A 0-d float32 tensor. */
+    public static Tensor scalar(double value) {
+        return Factories.full(value, DType.FLOAT32, new int[0]);
+    }
+
+    /** A 0-d int64 tensor. */
+    public static Tensor scalar(long value) {
+        return Factories.fromArray(new long[] {value}, new int[0]);
+    }
+
+    /** A 0-d tensor of type {@code dtype}. */
+    public static Tensor scalar(double value, DType dtype) {
+        return Factories.full(value, dtype, new int[0]);
+    }
+
+    /** A float32 tensor of zeros. */
+    public static Tensor zeros(int... shape) {
+        return Factories.full(0, DType.FLOAT32, shape);
+    }
+
+    /** A tensor of zeros of type {@code dtype}. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return Factories.full(0, dtype, shape);
+    }
+
+    /** A float32 tensor of ones. */
+    public static Tensor ones(int... shape) {
+        return Factories.full(1, DType.FLOAT32, shape);
+    }
+
+    /** A tensor of ones of type {@code dtype}. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return Factories.full(1, dtype, shape);
+    }
+
+    /** A float32 tensor filled with {@code value}. */
+    public static Tensor full(double value, int... shape) {
+        return Factories.full(value, DType.FLOAT32, shape);
+    }
+
+    /** A tensor of type {@code dtype} filled with {@code value}. */
+    public static Tensor full(double value, DType dtype, int... shape) {
+        return Factories.full(value, dtype, shape);
+    }
+
+    /** The n x n float32 identity matrix. */
+    public static Tensor eye(int n) {
+        return Factories.eye(n, n, DType.FLOAT32);
+    }
+
+    /** The n x m float32 matrix with ones on the diagonal. */
+    public static Tensor eye(int n, int m) {
+        return Factories.eye(n, m, DType.FLOAT32);
+    }
+
+    /** The n x m matrix of type {@code dtype} with ones on the diagonal. */
+    public static Tensor eye(int n, int m, DType dtype) {
+        return Factories.eye(n, m, dtype);
+    }
+
+    /** The int64 values 0, 1, ..., end - 1. */
+    public static Tensor arange(long end) {
+        return Factories.arange(0, end, 1);
+    }
+
+    /** The int64 values start, start + 1, ..., below end. */
+    public static Tensor arange(long start, long end) {
+        return Factories.arange(start, end, 1);
+    }
+
+    /** The int64 values start, start + step, ..., stopping before end. */
+    public static Tensor arange(long start, long end, long step) {
+        return Factories.arange(start, end, step);
+    }
+
+    /** The float32 values start, start + step, ..., stopping before end. */
+    public static Tensor arange(double start, double end, double step) {
+        return Factories.arange(start, end, step);
+    }
+
+    /** {@code steps} float32 values evenly spaced from start to end inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return Factories.linspace(start, end, steps);
+    }
+
+    /** Float32 values uniform in [0, 1) from the default generator. */
+    public static Tensor rand(int... shape) {
+        return Factories.rand(Kiln.defaultGenerator(), DType.FLOAT32, shape);
+    }
+
+    /** Float32 values uniform in [0, 1) from {@code generator}. */
+    public static Tensor rand(Generator generator, int... shape) {
+        return Factories.rand(generator, DType.FLOAT32, shape);
+    }
+
+    /** Float32 standard-normal values from the default generator. */
+    public static Tensor randn(int... shape) {
+        return Factories.normal(0, 1, Kiln.defaultGenerator(), DType.FLOAT32, shape);
+    }
+
+    /** Float32 standard-normal values from {@code generator}. */
+    public static Tensor randn(Generator generator, int... shape) {
+        return Factories.normal(0, 1, generator, DType.FLOAT32, shape);
+    }
+
+    /** Standard-normal values of type {@code dtype} from the default generator. */
+    public static Tensor randn(DType dtype, int... shape) {
+        return Factories.normal(0, 1, Kiln.defaultGenerator(), dtype, shape);
+    }
+
+    /** Float32 normal values with the given mean and standard deviation. */
+    public static Tensor normal(double mean, double std, int... shape) {
+        return Factories.normal(mean, std, Kiln.defaultGenerator(), DType.FLOAT32, shape);
+    }
+
+    /** Float32 normal values with the given mean and standard deviation, from {@code generator}. */
+    public static Tensor normal(double mean, double std, Generator generator, int... shape) {
+        return Factories.normal(mean, std, generator, DType.FLOAT32, shape);
+    }
+
+    /** Int64 values uniform in [low, high). */
+    public static Tensor randint(long low, long high, int... shape) {
+        return Factories.randint(low, high, Kiln.defaultGenerator(), shape);
+    }
+
+    /** Int64 values uniform in [low, high), from {@code generator}. */
+    public static Tensor randint(long low, long high, Generator generator, int... shape) {
+        return Factories.randint(low, high, generator, shape);
+    }
+
+    /** Zeros with {@code like}'s shape and type. */
+    public static Tensor zerosLike(Tensor like) {
+        return Factories.full(0, like.dtype, like.dims);
+    }
+
+    /** Ones with {@code like}'s shape and type. */
+    public static Tensor onesLike(Tensor like) {
+        return Factories.full(1, like.dtype, like.dims);
+    }
+
+    /** {@code value} with {@code like}'s shape and type. */
+    public static Tensor fullLike(Tensor like, double value) {
+        return Factories.full(value, like.dtype, like.dims);
+    }
+
+    /** Uniform [0, 1) values with {@code like}'s shape and (floating) type. */
+    public static Tensor randLike(Tensor like) {
+        return Factories.rand(Kiln.defaultGenerator(), like.dtype, like.dims);
+    }
+
+    /** Standard-normal values with {@code like}'s shape and (floating) type. */
+    public static Tensor randnLike(Tensor like) {
+        return Factories.normal(0, 1, Kiln.defaultGenerator(), like.dtype, like.dims);
+    }
+
+    /** Int64 values uniform in [low, high) with {@code like}'s shape. */
+    public static Tensor randintLike(Tensor like, long low, long high) {
+        return Factories.randint(low, high, Kiln.defaultGenerator(), like.dims);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Metadata and element access
+
+    /** The sizes of the dimensions. */
+    public Shape shape() {
+        return Shape.wrap(dims.clone());
+    }
+
+    /** The size of dimension {@code dim}; negative values count from the end. */
+    public int size(int dim) {
+        return dims[Dims.wrap(dim, dims.length, "size")];
+    }
+
+    /** The number of dimensions; 0 for a scalar. */
+    public int dim() {
+        return dims.length;
+    }
+
+    /** The number of elements. */
+    public int numel() {
+        return Shape.numel(dims);
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The strides in elements, one per dimension. */
+    public int[] stride() {
+        return strides.clone();
+    }
+
+    /** Whether the elements lie row-major without gaps in storage. */
+    public boolean isContiguous() {
+        return Strided.isContiguous(dims, strides);
+    }
+
+    /** This tensor if it is contiguous, otherwise a contiguous copy (recorded for autograd). */
+    public Tensor contiguous() {
+        return isContiguous() ? this : Views.contiguous(this);
+    }
+
+    /**
+     * The value of a one-element tensor as a double (bool as 0 or 1).
+     *
+     * @throws IllegalStateException if the tensor has more than one element
+     */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item(): a tensor with " + numel() + " elements " + Shape.describe(dims)
+                    + " cannot be converted to a scalar; only one-element tensors can");
+        }
+        return Strided.getDouble(array, offset);
+    }
+
+    /** The elements in row-major order, converted to float. */
+    public float[] toFloatArray() {
+        return ((float[]) Views.readAs(this, DType.FLOAT32)).clone();
+    }
+
+    /** The elements in row-major order, converted to double. */
+    public double[] toDoubleArray() {
+        return ((double[]) Views.readAs(this, DType.FLOAT64)).clone();
+    }
+
+    /** The elements in row-major order, converted to long (floats truncate toward zero). */
+    public long[] toLongArray() {
+        return ((long[]) Views.readAs(this, DType.INT64)).clone();
+    }
+
+    /** The elements in row-major order, converted to boolean (non-zero is true). */
+    public boolean[] toBooleanArray() {
+        return ((boolean[]) Views.readAs(this, DType.BOOL)).clone();
+    }
+
+    /** This tensor converted to {@code dtype}; this tensor itself when it already has that type. */
+    public Tensor to(DType dtype) {
+        return Pointwise.toType(this, dtype);
+    }
+
+    /** Converted to float32. */
+    public Tensor toFloat() {
+        return to(DType.FLOAT32);
+    }
+
+    /** Converted to float64. */
+    public Tensor toDouble() {
+        return to(DType.FLOAT64);
+    }
+
+    /** Converted to int64. */
+    public Tensor toLong() {
+        return to(DType.INT64);
+    }
+
+    /** Converted to bool. */
+    public Tensor toBool() {
+        return to(DType.BOOL);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Arithmetic (Kotlin operators: + - * / unary -)
+
+    /** Elementwise {@code this + other}, broadcasting. */
+    public Tensor plus(Tensor other) {
+        return Pointwise.add(this, other);
+    }
+
+    /** Elementwise {@code this + value}. */
+    public Tensor plus(double value) {
+        return Pointwise.add(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this + value}; int64 tensors stay int64. */
+    public Tensor plus(long value) {
+        return Pointwise.add(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this - other}, broadcasting. */
+    public Tensor minus(Tensor other) {
+        return Pointwise.sub(this, other);
+    }
+
+    /** Elementwise {@code this - value}. */
+    public Tensor minus(double value) {
+        return Pointwise.sub(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this - value}; int64 tensors stay int64. */
+    public Tensor minus(long value) {
+        return Pointwise.sub(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this * other}, broadcasting. */
+    public Tensor times(Tensor other) {
+        return Pointwise.mul(this, other);
+    }
+
+    /** Elementwise {@code this * value}. */
+    public Tensor times(double value) {
+        return Pointwise.mul(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this * value}; int64 tensors stay int64. */
+    public Tensor times(long value) {
+        return Pointwise.mul(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise true division {@code this / other}, broadcasting; integer operands give float32. */
+    public Tensor div(Tensor other) {
+        return Pointwise.div(this, other);
+    }
+
+    /** Elementwise true division {@code this / value}. */
+    public Tensor div(double value) {
+        return Pointwise.div(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise true division {@code this / value}; integer tensors give float32. */
+    public Tensor div(long value) {
+        return Pointwise.div(this, Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this ^ exponent}. */
+    public Tensor pow(double exponent) {
+        return Pointwise.pow(this, exponent);
+    }
+
+    /** Elementwise {@code this ^ exponent}, broadcasting. */
+    public Tensor pow(Tensor exponent) {
+        return Pointwise.pow(this, exponent);
+    }
+
+    /** Elementwise negation, Kotlin's {@code -a}. */
+    public Tensor unaryMinus() {
+        return Pointwise.neg(this);
+    }
+
+    /** Elementwise e^x. */
+    public Tensor exp() {
+        return Pointwise.exp(this);
+    }
+
+    /** Elementwise natural logarithm. */
+    public Tensor log() {
+        return Pointwise.log(this);
+    }
+
+    /** Elementwise square root. */
+    public Tensor sqrt() {
+        return Pointwise.sqrt(this);
+    }
+
+    /** Elementwise absolute value. */
+    public Tensor abs() {
+        return Pointwise.abs(this);
+    }
+
+    /** Elementwise sign: -1, 0 or 1. */
+    public Tensor sign() {
+        return Pointwise.sign(this);
+    }
+
+    /** Elementwise max(x, 0). */
+    public Tensor relu() {
+        return Pointwise.relu(this);
+    }
+
+    /** Elementwise 1 / (1 + e^-x). */
+    public Tensor sigmoid() {
+        return Pointwise.sigmoid(this);
+    }
+
+    /** Elementwise hyperbolic tangent. */
+    public Tensor tanh() {
+        return Pointwise.tanh(this);
+    }
+
+    /** Elementwise min(max(x, min), max). */
+    public Tensor clamp(double min, double max) {
+        return Pointwise.clamp(this, min, max);
+    }
+
+    /** Elementwise max(x, min), as {@code torch.clamp(min=...)}. */
+    public Tensor clampMin(double min) {
+        return Pointwise.clamp(this, min, Double.NaN);
+    }
+
+    /** Elementwise min(x, max), as {@code torch.clamp(max=...)}. */
+    public Tensor clampMax(double max) {
+        return Pointwise.clamp(this, Double.NaN, max);
+    }
+
+    /** Softmax along {@code dim}: exp(x) / sum(exp(x)), computed stably. */
+    public Tensor softmax(int dim) {
+        return Reductions.softmax(this, dim);
+    }
+
+    /** Log-softmax along {@code dim}: x - log(sum(exp(x))), computed stably. */
+    public Tensor logSoftmax(int dim) {
+        return Reductions.logSoftmax(this, dim);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reductions
+
+    /** The sum of all elements, as a 0-d tensor (int64 for integer and bool tensors). */
+    public Tensor sum() {
+        return Reductions.sum(this, null, false);
+    }
+
+    /** The sum along {@code dim}, which is removed. */
+    public Tensor sum(int dim) {
+        return Reductions.sum(this, new int[] {dim}, false);
+    }
+
+    /** The sum along {@code dim}, kept as size 1 when {@code keepDim}. */
+    public Tensor sum(int dim, boolean keepDim) {
+        return Reductions.sum(this, new int[] {dim}, keepDim);
+    }
+
+    /** The sum along several dimensions. */
+    public Tensor sum(int[] dims, boolean keepDim) {
+        return Reductions.sum(this, dims, keepDim);
+    }
+
+    /** The mean of all elements (floating-point tensors only). */
+    public Tensor mean() {
+        return Reductions.mean(this, null, false);
+    }
+
+    /** The mean along {@code dim}, which is removed. */
+    public Tensor mean(int dim) {
+        return Reductions.mean(this, new int[] {dim}, false);
+    }
+
+    /** The mean along {@code dim}, kept as size 1 when {@code keepDim}. */
+    public Tensor mean(int dim, boolean keepDim) {
+        return Reductions.mean(this, new int[] {dim}, keepDim);
+    }
+
+    /** The mean along several dimensions. */
+    public Tensor mean(int[] dims, boolean keepDim) {
+        return Reductions.mean(this, dims, keepDim);
+    }
+
+    /** The largest element, as a 0-d tensor; NaN if any element is NaN. */
+    public Tensor max() {
+        return Reductions.extreme(this, true);
+    }
+
+    /** The smallest element, as a 0-d tensor; NaN if any element is NaN. */
+    public Tensor min() {
+        return Reductions.extreme(this, false);
+    }
+
+    /** The largest values along {@code dim} and their indices; {@code dim} is removed. */
+    public ValuesAndIndices max(int dim) {
+        return Reductions.extreme(this, dim, false, true);
+    }
+
+    /** The largest values along {@code dim} and their indices. */
+    public ValuesAndIndices max(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, true);
+    }
+
+    /** The smallest values along {@code dim} and their indices; {@code dim} is removed. */
+    public ValuesAndIndices min(int dim) {
+        return Reductions.extreme(this, dim, false, false);
+    }
+
+    /** The smallest values along {@code dim} and their indices. */
+    public ValuesAndIndices min(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, false);
+    }
+
+    /** The index of the largest element in the flattened tensor (first one on ties). */
+    public Tensor argmax() {
+        return Reductions.extreme(flatten(), 0, false, true).indices();
+    }
+
+    /** The indices of the largest values along {@code dim}. */
+    public Tensor argmax(int dim) {
+        return Reductions.extreme(this, dim, false, true).indices();
+    }
+
+    /** The indices of the largest values along {@code dim}, which is kept as size 1 when {@code keepDim}. */
+    public Tensor argmax(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, true).indices();
+    }
+
+    /** The index of the smallest element in the flattened tensor (first one on ties). */
+    public Tensor argmin() {
+        return Reductions.extreme(flatten(), 0, false, false).indices();
+    }
+
+    /** The indices of the smallest values along {@code dim}. */
+    public Tensor argmin(int dim) {
+        return Reductions.extreme(this, dim, false, false).indices();
+    }
+
+    /** The indices of the smallest values along {@code dim}, which is kept as size 1 when {@code keepDim}. */
+    public Tensor argmin(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, false).indices();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Linear algebra
+
+    /** The matrix product of two 2-d tensors. */
+    public Tensor mm(Tensor other) {
+        return LinearAlgebra.mm(this, other);
+    }
+
+    /** The product of a 2-d matrix and a 1-d vector. */
+    public Tensor mv(Tensor vector) {
+        return LinearAlgebra.mv(this, vector);
+    }
+
+    /** The dot product of two 1-d tensors of equal length. */
+    public Tensor dot(Tensor other) {
+        return LinearAlgebra.dot(this, other);
+    }
+
+    /** The batched matrix product of two 3-d tensors with the same batch size. */
+    public Tensor bmm(Tensor other) {
+        return LinearAlgebra.bmm(this, other);
+    }
+
+    /**
+     * The matrix product by PyTorch's {@code matmul} rules: 1-d x 1-d is a dot product, 2-d x 1-d a
+     * matrix-vector product, 1-d x 2-d a vector-matrix product, 2-d x 2-d a matrix product, and
+     * higher ranks a batched product whose batch dimensions broadcast.
+     */
+    public Tensor matmul(Tensor other) {
+        return LinearAlgebra.matmul(this, other);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Shape
+
+    /** The transpose of a tensor of at most 2 dimensions (a view). */
+    public Tensor t() {
+        if (dims.length > 2) {
+            throw new IllegalArgumentException("t(): expects a tensor of at most 2 dimensions, but got " + dims.length
+                    + " dimensions " + Shape.describe(dims) + "; use transpose(dim0, dim1)");
+        }
+        return dims.length < 2 ? Views.alias(this) : transpose(0, 1);
+    }
+
+    /** Swaps two dimensions (a view). */
+    public Tensor transpose(int dim0, int dim1) {
+        return Views.transpose(this, dim0, dim1);
+    }
+
+    /** Reorders the dimensions: dimension i of the result is dimension {@code order[i]} of this (a view). */
+    public Tensor permute(int... order) {
+        return Views.permute(this, order);
+    }
+
+    /** The same elements in a new shape; one size may be -1 to be inferred. Copies only when a view is impossible. */
+    public Tensor reshape(int... shape) {
+        return Views.reshape(this, shape);
+    }
+
+    /** The same elements in a new shape, sharing storage; fails when the strides do not allow a view. */
+    public Tensor view(int... shape) {
+        return Views.view(this, shape);
+    }
+
+    /** The elements as a 1-d tensor. */
+    public Tensor flatten() {
+        return flatten(0, -1);
+    }
+
+    /** Merges dimensions {@code startDim..endDim} into one. */
+    public Tensor flatten(int startDim, int endDim) {
+        return Views.flatten(this, startDim, endDim);
+    }
+
+    /** Inserts a dimension of size 1 at {@code dim} (a view). */
+    public Tensor unsqueeze(int dim) {
+        return Views.unsqueeze(this, dim);
+    }
+
+    /** Removes every dimension of size 1 (a view). */
+    public Tensor squeeze() {
+        return Views.squeeze(this, null);
+    }
+
+    /** Removes dimension {@code dim} if its size is 1 (a view). */
+    public Tensor squeeze(int dim) {
+        return Views.squeeze(this, dim);
+    }
+
+    /** Broadcasts to a larger shape without copying (a view); -1 keeps a size. */
+    public Tensor expand(int... shape) {
+        return Views.expand(this, shape);
+    }
+
+    /** Joins tensors of equal shape along a new dimension {@code dim}. */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return Indexing.stack(tensors, dim);
+    }
+
+    /** Joins tensors of equal shape along a new first dimension. */
+    public static Tensor stack(Tensor... tensors) {
+        return Indexing.stack(List.of(tensors), 0);
+    }
+
+    /** Concatenates tensors along existing dimension {@code dim}. */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return Indexing.cat(tensors, dim);
+    }
+
+    /** Concatenates tensors along their first dimension. */
+    public static Tensor cat(Tensor... tensors) {
+        return Indexing.cat(List.of(tensors), 0);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Indexing
+
+    /** Elements {@code start, start + 1, ...} below {@code end} along {@code dim} (a view); negative bounds count from the end. */
+    public Tensor slice(int dim, int start, int end) {
+        return Views.slice(this, dim, start, end, 1);
+    }
+
+    /** Elements {@code start, start + step, ...} below {@code end} along {@code dim} (a view). */
+    public Tensor slice(int dim, int start, int end, int step) {
+        return Views.slice(this, dim, start, end, step);
+    }
+
+    /** Entry {@code index} of the first dimension, which is removed (a view); Kotlin's {@code a[i]}. */
+    public Tensor get(int index) {
+        return Views.select(this, 0, index);
+    }
+
+    /** Successive entries of the leading dimensions (a view); Kotlin's {@code a[i, j]}. */
+    public Tensor get(int... indices) {
+        Tensor t = this;
+        for (int index : indices) {
+            t = t.get(index);
+        }
+        return t;
+    }
+
+    /** Entry {@code index} of dimension {@code dim}, which is removed (a view). */
+    public Tensor select(int dim, int index) {
+        return Views.select(this, dim, index);
+    }
+
+    /** The entries of dimension {@code dim} listed by the 1-d int64 tensor {@code index}, copied. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return Indexing.indexSelect(this, dim, index);
+    }
+
+    /** The sorted distinct elements, as a 1-d tensor. */
+    public Tensor unique() {
+        return Indexing.unique(this);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Comparison and selection
+
+    /** Elementwise {@code this < other}, as a bool tensor. */
+    public Tensor lt(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.LT);
+    }
+
+    /** Elementwise {@code this < value}. */
+    public Tensor lt(double value) {
+        return lt(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this <= other}. */
+    public Tensor le(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.LE);
+    }
+
+    /** Elementwise {@code this <= value}. */
+    public Tensor le(double value) {
+        return le(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this > other}. */
+    public Tensor gt(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.GT);
+    }
+
+    /** Elementwise {@code this > value}. */
+    public Tensor gt(double value) {
+        return gt(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this >= other}. */
+    public Tensor ge(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.GE);
+    }
+
+    /** Elementwise {@code this >= value}. */
+    public Tensor ge(double value) {
+        return ge(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this == other}. */
+    public Tensor eq(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.EQ);
+    }
+
+    /** Elementwise {@code this == value}. */
+    public Tensor eq(double value) {
+        return eq(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this != other}. */
+    public Tensor ne(Tensor other) {
+        return Pointwise.compare(this, other, Pointwise.Comparison.NE);
+    }
+
+    /** Elementwise {@code this != value}. */
+    public Tensor ne(double value) {
+        return ne(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise logical and of two bool tensors. */
+    public Tensor logicalAnd(Tensor other) {
+        return Pointwise.compare(this.toBool(), other.toBool(), Pointwise.Comparison.AND);
+    }
+
+    /** {@code x} where {@code condition} (a bool tensor) holds, else {@code y}; all three broadcast. */
+    public static Tensor where(Tensor condition, Tensor x, Tensor y) {
+        return Pointwise.where(condition, x, y);
+    }
+
+    /** {@code x} where {@code condition} holds, else the scalar {@code y}. */
+    public static Tensor where(Tensor condition, Tensor x, double y) {
+        return Pointwise.where(condition, x, Pointwise.scalarFor(x, y));
+    }
+
+    /** A copy with {@code value} where {@code mask} (bool, broadcastable to this shape) is true. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        return Pointwise.maskedFill(this, mask, value);
+    }
+
+    /**
+     * Whether every element is within {@code atol + rtol * |other|} of {@code other} (broadcasting),
+     * with PyTorch's defaults rtol = 1e-5 and atol = 1e-8; NaNs are never close.
+     */
+    public boolean allClose(Tensor other) {
+        return allClose(other, 1e-5, 1e-8);
+    }
+
+    /** Whether every element is within {@code atol + rtol * |other|} of {@code other}. */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        return Pointwise.allClose(this, other, rtol, atol);
+    }
+
+    /** True when both tensors have the same shape and equal elements. */
+    public boolean equal(Tensor other) {
+        return shape().equals(other.shape()) && Pointwise.allTrue(eq(other));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Copies and detaching
+
+    /** A contiguous copy; gradients flow back to this tensor. */
+    public Tensor clone() {
+        return Views.cloneTensor(this);
+    }
+
+    /**
+     * A tensor sharing this one's storage and version counter but with no history: what it is
+     * computed into is not recorded. An in-place change through it is still caught by backward.
+     */
+    public Tensor detach() {
+        return new Tensor(dtype, array, dims, strides, offset, version, base == null ? this : base);
+    }
+
+    /**
+     * PyTorch's {@code .data}: shares storage, records nothing, and has its own version counter, so
+     * in-place changes through it (a hand-written optimizer's update) are not checked by autograd.
+     */
+    public Tensor data() {
+        return new Tensor(dtype, array, dims, strides, offset, new VersionCounter(), base == null ? this : base);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // In place (Kotlin's += -= *= /= and a[i] = v)
+
+    /** {@code this += other} in place; {@code other} broadcasts to this tensor's shape. Returns this. */
+    public Tensor plusAssign(Tensor other) {
+        return InPlace.apply(this, "plusAssign", x -> x.plus(other), other);
+    }
+
+    /** {@code this += value} in place. */
+    public Tensor plusAssign(double value) {
+        return InPlace.apply(this, "plusAssign", x -> x.plus(value));
+    }
+
+    /** {@code this -= other} in place. */
+    public Tensor minusAssign(Tensor other) {
+        return InPlace.apply(this, "minusAssign", x -> x.minus(other), other);
+    }
+
+    /** {@code this -= value} in place. */
+    public Tensor minusAssign(double value) {
+        return InPlace.apply(this, "minusAssign", x -> x.minus(value));
+    }
+
+    /** {@code this *= other} in place. */
+    public Tensor timesAssign(Tensor other) {
+        return InPlace.apply(this, "timesAssign", x -> x.times(other), other);
+    }
+
+    /** {@code this *= value} in place. */
+    public Tensor timesAssign(double value) {
+        return InPlace.apply(this, "timesAssign", x -> x.times(value));
+    }
+
+    /** {@code this /= other} in place. */
+    public Tensor divAssign(Tensor other) {
+        return InPlace.apply(this, "divAssign", x -> x.div(other), other);
+    }
+
+    /** {@code this /= value} in place. */
+    public Tensor divAssign(double value) {
+        return InPlace.apply(this, "divAssign", x -> x.div(value));
+    }
+
+    /** Sets the elements where {@code mask} is true to {@code value}: Kotlin's {@code a[mask] = v}, PyTorch's {@code a[mask] = v}. */
+    public Tensor set(Tensor mask, double value) {
+        return InPlace.apply(this, "set", x -> x.maskedFill(mask, value), mask);
+    }
+
+    /** Copies {@code value} (broadcast) into entry {@code index} of the first dimension: Kotlin's {@code a[i] = v}. */
+    public Tensor set(int index, Tensor value) {
+        get(index).copyFrom(value);
+        return this;
+    }
+
+    /** Fills entry {@code index} of the first dimension with {@code value}. */
+    public Tensor set(int index, double value) {
+        get(index).fill(value);
+        return this;
+    }
+
+    /** Sets every element to zero in place, as {@code zero_()}. Returns this. */
+    public Tensor zero() {
+        return fill(0);
+    }
+
+    /** Sets every element to {@code value} in place, as {@code fill_()}. Returns this. */
+    public Tensor fill(double value) {
+        return InPlace.apply(this, "fill", x -> x.maskedFill(Tensor.full(1, DType.BOOL), value));
+    }
+
+    /** Copies {@code source} (broadcast, converted to this type) into this tensor, as {@code copy_()}. Returns this. */
+    public Tensor copyFrom(Tensor source) {
+        return InPlace.apply(this, "copyFrom", x -> Pointwise.copyOf(x, source), source);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Autograd
+
+    /** Whether gradients are computed for this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /**
+     * Sets whether gradients are computed for this leaf tensor, as {@code requires_grad_()}; returns
+     * this tensor.
+     *
+     * @throws IllegalArgumentException for integer and bool tensors, or to turn it off on a non-leaf
+     */
+    public Tensor requiresGrad(boolean requiresGrad) {
+        if (requiresGrad && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: only tensors of floating-point type can require"
+                    + " gradients, but this one is " + dtype.pytorchName() + "; convert it with toFloat() first");
+        }
+        if (!requiresGrad && gradFn != null) {
+            throw new IllegalArgumentException("requiresGrad(false) on a non-leaf tensor (grad_fn="
+                    + gradFn.name() + "); use detach() to get a tensor without history");
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /** True for tensors not computed by a recorded operation: those the user created. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The node that computed this tensor, or null for leaves. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    /** The accumulated gradient of a leaf, or null before the first backward (and after {@link #setGrad} null). */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient; null clears it. The gradient must have this tensor's shape. */
+    public void setGrad(Tensor grad) {
+        if (grad != null && !grad.shape().equals(shape())) {
+            throw new IllegalArgumentException("setGrad: gradient of shape " + Shape.describe(grad.dims)
+                    + " for a tensor of shape " + Shape.describe(dims));
+        }
+        this.grad = grad;
+    }
+
+    /** Backpropagates from this one-element tensor, accumulating into leaves' {@code grad()}; frees the graph. */
+    public void backward() {
+        Autograd.backward(this, null, false);
+    }
+
+    /** Backpropagates from this one-element tensor; {@code retainGraph} keeps the graph for another backward. */
+    public void backward(boolean retainGraph) {
+        Autograd.backward(this, null, retainGraph);
+    }
+
+    /** Backpropagates {@code gradient} (this tensor's shape) from this tensor. */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient, false);
+    }
+
+    /** Backpropagates {@code gradient}; {@code retainGraph} keeps the graph for another backward. */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        Autograd.backward(this, gradient, retainGraph);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Printing
+
+    /** As PyTorch prints: {@code tensor([[ 1.5410, -0.2934], [-1.0845, -1.3986]], requires_grad=True)}. */
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+
+    private static final class Access implements TensorAccess {
+        @Override
+        public Object array(Tensor t) {
+            return t.array;
+        }
+
+        @Override
+        public int[] dims(Tensor t) {
+            return t.dims;
+        }
+
+        @Override
+        public int[] strides(Tensor t) {
+            return t.strides;
+        }
+
+        @Override
+        public int offset(Tensor t) {
+            return t.offset;
+        }
+
+        @Override
+        public Tensor wrap(DType dtype, Object array, int[] dims) {
+            return new Tensor(dtype, array, dims, Strided.contiguousStrides(dims), 0, new VersionCounter(), null);
+        }
+
+        @Override
+        public Tensor view(Tensor base, int[] dims, int[] strides, int offset) {
+            return new Tensor(base.dtype, base.array, dims, strides, offset, base.version,
+                    base.base == null ? base : base.base);
+        }
+
+        @Override
+        public VersionCounter version(Tensor t) {
+            return t.version;
+        }
+
+        @Override
+        public void setHistory(Tensor t, Node gradFn) {
+            t.gradFn = gradFn;
+            t.requiresGrad = true;
+        }
+
+        @Override
+        public Node gradAccumulator(Tensor t) {
+            if (t.accumulator == null) {
+                t.accumulator = new AccumulateGrad(t);
+            }
+            return t.accumulator;
+        }
+
+        @Override
+        public Tensor base(Tensor t) {
+            return t.base;
+        }
+    }
+}
