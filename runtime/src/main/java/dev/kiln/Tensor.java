@@ -261,9 +261,9 @@ public final class Tensor {
         return Factories.normal(0, 1, Kiln.defaultGenerator(), like.dtype, like.dims);
     }
 
-    /** Int64 values uniform in [low, high) with {@code like}'s shape. */
+    /** Integers uniform in [low, high) with {@code like}'s shape and type, as {@code torch.randint_like}. */
     public static Tensor randintLike(Tensor like, long low, long high) {
-        return Factories.randint(low, high, Kiln.defaultGenerator(), like.dims);
+        return Factories.randint(low, high, Kiln.defaultGenerator(), like.dims).to(like.dtype);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -883,7 +883,9 @@ public final class Tensor {
      * computed into is not recorded. An in-place change through it is still caught by backward.
      */
     public Tensor detach() {
-        return new Tensor(dtype, array, dims, strides, offset, version, base == null ? this : base);
+        // Not a view for autograd (no base), as PyTorch's non-differentiable detach() view: an in-place
+        // operation on it with an operand that requires grad records history on it alone.
+        return new Tensor(dtype, array, dims, strides, offset, version, null);
     }
 
     /**
@@ -891,7 +893,7 @@ public final class Tensor {
      * in-place changes through it (a hand-written optimizer's update) are not checked by autograd.
      */
     public Tensor data() {
-        return new Tensor(dtype, array, dims, strides, offset, new VersionCounter(), base == null ? this : base);
+        return new Tensor(dtype, array, dims, strides, offset, new VersionCounter(), null);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -907,6 +909,11 @@ public final class Tensor {
         return InPlace.apply(this, "plusAssign", x -> x.plus(value));
     }
 
+    /** {@code this += value} in place; int64 tensors accept it (a {@code double} would give float32). */
+    public Tensor plusAssign(long value) {
+        return InPlace.apply(this, "plusAssign", x -> x.plus(value));
+    }
+
     /** {@code this -= other} in place. */
     public Tensor minusAssign(Tensor other) {
         return InPlace.apply(this, "minusAssign", x -> x.minus(other), other);
@@ -917,6 +924,11 @@ public final class Tensor {
         return InPlace.apply(this, "minusAssign", x -> x.minus(value));
     }
 
+    /** {@code this -= value} in place; int64 tensors accept it (a {@code double} would give float32). */
+    public Tensor minusAssign(long value) {
+        return InPlace.apply(this, "minusAssign", x -> x.minus(value));
+    }
+
     /** {@code this *= other} in place. */
     public Tensor timesAssign(Tensor other) {
         return InPlace.apply(this, "timesAssign", x -> x.times(other), other);
@@ -924,6 +936,11 @@ public final class Tensor {
 
     /** {@code this *= value} in place. */
     public Tensor timesAssign(double value) {
+        return InPlace.apply(this, "timesAssign", x -> x.times(value));
+    }
+
+    /** {@code this *= value} in place; int64 tensors accept it (a {@code double} would give float32). */
+    public Tensor timesAssign(long value) {
         return InPlace.apply(this, "timesAssign", x -> x.times(value));
     }
 

@@ -98,7 +98,8 @@ public final class Factories {
                 for (int i = 0; i < ints.length; i++) {
                     longs[cursor[0] + i] = ints[i];
                 }
-            } else {
+            } else if (length > 0) {
+                // (An empty outer array such as new float[0][] reaches here as an Object[]: nothing to copy.)
                 System.arraycopy(level, 0, flat, cursor[0], length);
             }
             cursor[0] += length;
@@ -178,7 +179,8 @@ public final class Factories {
         // Fill from both ends, as PyTorch does, so that the last value is exactly end.
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
-            values[i] = (float) (i < half ? start + step * i : end - step * (steps - 1 - i));
+            // One step gives start, as torch.linspace(start, end, 1) does.
+            values[i] = (float) (i < half || steps == 1 ? start + step * i : end - step * (steps - 1 - i));
         }
         return Views.wrap(DType.FLOAT32, values, new int[] {steps});
     }

@@ -58,6 +58,11 @@ public final class InPlace {
                     + " with to(" + result.dtype() + ") first");
         }
         Object data = Views.readAs(result, type);
+        if (data == Views.ACCESS.array(self)) {
+            // The result is self's own storage read in place (copyFrom of an overlapping tensor, such as
+            // x.t().copyFrom(x)): copy it first, so that no element is read after it was overwritten.
+            data = Strided.convert(data, type, type);
+        }
         Strided.scatter(type, data, Views.ACCESS.array(self), dims, strides, Views.ACCESS.offset(self));
         Views.ACCESS.version(self).bump();
         if (record && result.gradFn() != null) {

@@ -151,9 +151,28 @@ public final class Indexing {
             }
         }
         int d = Broadcast.dim(dim, dims.length + 1, "stack");
-        return cat(tensors.stream().map(t -> t.unsqueeze(d)).toList(), d);
+        Tensor y;
+        try (var noGrad = dev.kiln.Kiln.noGrad()) {
+            y = cat(tensors.stream().map(t -> t.unsqueeze(d)).toList(), d);
+        }
+        // One node, named as PyTorch names it; entry t of the gradient along d goes to input t.
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        DType[] types = new DType[inputs.length];
+        for (int t = 0; t < inputs.length; t++) {
+            types[t] = inputs[t].dtype();
+        }
+        return Graph.record("StackBackward0", y, inputs, (g, ctx) -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int t = 0; t < inputs.length; t++) {
+                if (ctx.needsGrad(t)) {
+                    grads[t] = g.select(d, t).to(types[t]);
+                }
+            }
+            return grads;
+        });
     }
 
+    /** Sorted distinct elements; -0.0 and 0.0 count as one value (they compare equal), and so do NaNs. */
     public static Tensor unique(Tensor x) {
         DType type = x.dtype();
         Object values = Views.readAs(x, type);
@@ -161,13 +180,13 @@ public final class Indexing {
             case float[] a -> {
                 float[] s = a.clone();
                 Arrays.sort(s);
-                int n = distinct(s.length, i -> Float.compare(s[i], s[i - 1]) != 0, (to, from) -> s[to] = s[from]);
+                int n = distinct(s.length, i -> s[i] != s[i - 1] && Float.compare(s[i], s[i - 1]) != 0, (to, from) -> s[to] = s[from]);
                 yield Arrays.copyOf(s, n);
             }
             case double[] a -> {
                 double[] s = a.clone();
                 Arrays.sort(s);
-                int n = distinct(s.length, i -> Double.compare(s[i], s[i - 1]) != 0, (to, from) -> s[to] = s[from]);
+                int n = distinct(s.length, i -> s[i] != s[i - 1] && Double.compare(s[i], s[i - 1]) != 0, (to, from) -> s[to] = s[from]);
                 yield Arrays.copyOf(s, n);
             }
             case long[] a -> {

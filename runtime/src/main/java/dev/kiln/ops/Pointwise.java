@@ -35,7 +35,7 @@ public final class Pointwise {
         ABS("AbsBackward0", Math::abs, Math::abs, true, false, (g, x, y) -> g.times(x.sign())),
         SIGN("SignBackward0", Math::signum, Long::signum, false, false, (g, x, y) -> Tensor.zerosLike(g)),
         RELU("ReluBackward0", v -> v > 0 || Double.isNaN(v) ? v : 0.0, v -> Math.max(v, 0), false, true,
-                (g, x, y) -> g.times(y.gt(0.0))),
+                (g, x, y) -> Tensor.where(y.gt(0.0), g, 0.0)),
         SIGMOID("SigmoidBackward0", Pointwise::sigmoid, null, false, true,
                 (g, x, y) -> g.times(y.times(y.unaryMinus().plus(1.0)))),
         TANH("TanhBackward0", Math::tanh, null, false, true, (g, x, y) -> g.times(y.times(y).unaryMinus().plus(1.0)));
@@ -147,10 +147,19 @@ public final class Pointwise {
         });
     }
 
+    /**
+     * Integer power by repeated squaring (wrapping on overflow). A negative exponent gives what
+     * PyTorch's integer kernel gives: 1 for base 1, ±1 for base -1, and 0 otherwise.
+     */
     private static long powLong(long base, long exponent) {
+        if (exponent < 0) {
+            return base == 1 ? 1 : base == -1 ? ((exponent & 1) == 0 ? 1 : -1) : 0;
+        }
         long result = 1;
-        for (long i = 0; i < exponent; i++) {
-            result *= base;
+        for (long b = base, e = exponent; e > 0; e >>= 1, b *= b) {
+            if ((e & 1) != 0) {
+                result *= b;
+            }
         }
         return result;
     }
@@ -178,7 +187,7 @@ public final class Pointwise {
         return Graph.record(name, y, new Tensor[] {x}, new Tensor[] {x}, (g, ctx) -> {
             Tensor in = ctx.saved(0);
             Tensor pass = hasMin && hasMax ? in.ge(min).logicalAnd(in.le(max)) : hasMin ? in.ge(min) : in.le(max);
-            return new Tensor[] {g.times(pass)};
+            return new Tensor[] {Tensor.where(pass, g, 0.0)};
         });
     }
 
@@ -438,7 +447,7 @@ public final class Pointwise {
         Tensor fill = Factories.full(value, x.dtype(), new int[0]);
         Tensor result;
         try (var noGrad = dev.kiln.Kiln.noGrad()) {
-            result = where(mask, x, fill);
+            result = where(mask, fill, x);
         }
         return Graph.record("MaskedFillBackward0", result, new Tensor[] {x}, new Tensor[] {mask},
                 (g, ctx) -> new Tensor[] {g.maskedFill(ctx.saved(0), 0.0)});

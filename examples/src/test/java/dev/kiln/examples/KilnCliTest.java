@@ -1,0 +1,83 @@
+package dev.kiln.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.Test;
+
+class KilnCliTest {
+
+    /** Exit code, stdout and stderr of one CLI invocation. */
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result kiln(String... args) {
+        var out = new StringWriter();
+        var err = new StringWriter();
+        int exit = KilnCli.commandLine()
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void listPrintsOneLinePerExample() {
+        Result r = kiln("list");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().lines()).hasSize(Examples.all().size());
+        assertThat(r.out()).contains("tour").contains("a short tour of tensors and autograd");
+    }
+
+    @Test
+    void exampleNamesAreUniqueAndTypable() {
+        assertThat(Examples.names()).doesNotHaveDuplicates().allMatch(n -> n.matches("[a-z0-9]+(-[a-z0-9]+)*"));
+        assertThat(Examples.all()).allSatisfy(e -> assertThat(e.description()).isNotBlank().doesNotContain("\n"));
+    }
+
+    @Test
+    void unknownExampleIsAUsageErrorNamingTheKnownOnes() {
+        Result r = kiln("run", "nope");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown example 'nope'").contains("tour");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingExampleNameIsAUsageError() {
+        Result r = kiln("run");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("which example").contains("tour");
+    }
+
+    @Test
+    void runHelpExplainsTheCommonOptionsAndTheExample() {
+        Result r = kiln("run", "tour", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--seed", "--epochs", "--out", "--quiet", "--eager")
+                .contains("tour: a short tour of tensors and autograd");
+    }
+
+    @Test
+    void runHelpWithoutNameListsExamples() {
+        Result r = kiln("run", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--seed").contains("Examples:").contains("tour");
+    }
+
+    @Test
+    void badOptionValuesAreUsageErrors() {
+        assertThat(kiln("run", "tour", "--epochs", "0").exit()).isEqualTo(2);
+        assertThat(kiln("run", "tour", "--seed", "abc").exit()).isEqualTo(2);
+        assertThat(kiln("run", "tour", "--no-such-option").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void bareKilnPrintsHelp() {
+        Result r = kiln();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("list").contains("run");
+    }
+}
