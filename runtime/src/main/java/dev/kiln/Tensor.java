@@ -3,6 +3,7 @@ package dev.kiln;
 import dev.kiln.autograd.AccumulateGrad;
 import dev.kiln.autograd.Autograd;
 import dev.kiln.autograd.Node;
+import dev.kiln.device.Device;
 import dev.kiln.internal.Dims;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.internal.VersionCounter;
@@ -32,7 +33,7 @@ import java.util.List;
  *
  * <p>A tensor is not thread-safe for writes; reading it from several threads is.
  */
-public final class Tensor {
+public sealed class Tensor permits Parameter {
     static {
         TensorAccess.install(new Access());
     }
@@ -49,6 +50,11 @@ public final class Tensor {
     private Node gradFn;
     private Tensor grad;
     private AccumulateGrad accumulator;
+
+    /** A leaf sharing {@code data}'s elements and version counter, with no history: the start of a {@link Parameter}. */
+    Tensor(Tensor data) {
+        this(data.dtype, data.array, data.dims, data.strides, data.offset, data.version, null);
+    }
 
     private Tensor(DType dtype, Object array, int[] dims, int[] strides, int offset, VersionCounter version, Tensor base) {
         this.dtype = dtype;
@@ -345,6 +351,19 @@ public final class Tensor {
     /** This tensor converted to {@code dtype}; this tensor itself when it already has that type. */
     public Tensor to(DType dtype) {
         return Pointwise.toType(this, dtype);
+    }
+
+    /** The device holding this tensor's elements. */
+    public Device device() {
+        return Device.CPU;
+    }
+
+    /** This tensor on {@code device}: this tensor itself when it is already there. */
+    public Tensor to(Device device) {
+        if (!Device.CPU.equals(java.util.Objects.requireNonNull(device, "device"))) {
+            throw new IllegalArgumentException("to: no backend for device " + device);
+        }
+        return this;
     }
 
     /** Converted to float32. */
