@@ -783,6 +783,25 @@ public sealed class Tensor permits Parameter {
         return Indexing.indexSelect(this, dim, index);
     }
 
+    /**
+     * The elements picked along {@code dim} by {@code index}, as {@code torch.gather}: for a 2-d tensor,
+     * {@code out[i][j] = this[index[i][j]][j]} when {@code dim} is 0 and {@code this[i][index[i][j]]} when
+     * it is 1 (so {@code logits.gather(1, labels.unsqueeze(1))} picks each row's entry for its label).
+     * The result has the index's shape.
+     *
+     * <p>The gradient is scatter-added into zeros of this tensor's shape: an element picked twice
+     * receives both contributions.
+     *
+     * @param dim the dimension to pick along; negative values count from the end
+     * @param index an int64 tensor with as many dimensions as this one, no larger than this one outside
+     *     {@code dim}, holding indices in {@code [0, size(dim))}
+     * @throws IllegalArgumentException if the index is not int64 or its shape does not fit
+     * @throws IndexOutOfBoundsException if an index is negative or not below {@code size(dim)}
+     */
+    public Tensor gather(int dim, Tensor index) {
+        return Indexing.gather(this, dim, index);
+    }
+
     /** The sorted distinct elements, as a 1-d tensor. */
     public Tensor unique() {
         return Indexing.unique(this);
@@ -801,6 +820,11 @@ public sealed class Tensor permits Parameter {
         return lt(Pointwise.scalarFor(this, value));
     }
 
+    /** Elementwise {@code this < value}, exact for int64 tensors. */
+    public Tensor lt(long value) {
+        return lt(Pointwise.scalarFor(this, value));
+    }
+
     /** Elementwise {@code this <= other}. */
     public Tensor le(Tensor other) {
         return Pointwise.compare(this, other, Pointwise.Comparison.LE);
@@ -808,6 +832,11 @@ public sealed class Tensor permits Parameter {
 
     /** Elementwise {@code this <= value}. */
     public Tensor le(double value) {
+        return le(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this <= value}, exact for int64 tensors. */
+    public Tensor le(long value) {
         return le(Pointwise.scalarFor(this, value));
     }
 
@@ -821,6 +850,11 @@ public sealed class Tensor permits Parameter {
         return gt(Pointwise.scalarFor(this, value));
     }
 
+    /** Elementwise {@code this > value}, exact for int64 tensors. */
+    public Tensor gt(long value) {
+        return gt(Pointwise.scalarFor(this, value));
+    }
+
     /** Elementwise {@code this >= other}. */
     public Tensor ge(Tensor other) {
         return Pointwise.compare(this, other, Pointwise.Comparison.GE);
@@ -828,6 +862,11 @@ public sealed class Tensor permits Parameter {
 
     /** Elementwise {@code this >= value}. */
     public Tensor ge(double value) {
+        return ge(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this >= value}, exact for int64 tensors. */
+    public Tensor ge(long value) {
         return ge(Pointwise.scalarFor(this, value));
     }
 
@@ -841,6 +880,11 @@ public sealed class Tensor permits Parameter {
         return eq(Pointwise.scalarFor(this, value));
     }
 
+    /** Elementwise {@code this == value}, exact for int64 tensors. */
+    public Tensor eq(long value) {
+        return eq(Pointwise.scalarFor(this, value));
+    }
+
     /** Elementwise {@code this != other}. */
     public Tensor ne(Tensor other) {
         return Pointwise.compare(this, other, Pointwise.Comparison.NE);
@@ -848,6 +892,11 @@ public sealed class Tensor permits Parameter {
 
     /** Elementwise {@code this != value}. */
     public Tensor ne(double value) {
+        return ne(Pointwise.scalarFor(this, value));
+    }
+
+    /** Elementwise {@code this != value}, exact for int64 tensors. */
+    public Tensor ne(long value) {
         return ne(Pointwise.scalarFor(this, value));
     }
 

@@ -284,4 +284,12 @@ class BroadcastSemanticsTest {
         assertThatThrownBy(() -> Tensor.zeros(2, 3).times(Tensor.zeros(3, 2)))
                 .hasMessageContaining("(2x3)").hasMessageContaining("(3x2)").hasMessageContaining("times");
     }
+
+    @org.junit.jupiter.api.Test
+    void comparisonsWithLongScalarsAreExactOnInt64() {
+        Tensor big = Tensor.of(16777217L, 16777216L);
+        org.assertj.core.api.Assertions.assertThat(big.eq(16777217L).toBooleanArray()).containsExactly(true, false);
+        org.assertj.core.api.Assertions.assertThat(big.gt(16777216L).toBooleanArray()).containsExactly(true, false);
+        org.assertj.core.api.Assertions.assertThat(Tensor.of(1.5f, 2f).ge(2).toBooleanArray()).containsExactly(false, true);
+    }
 }

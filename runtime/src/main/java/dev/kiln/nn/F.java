@@ -3,6 +3,8 @@ package dev.kiln.nn;
 import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
+import dev.kiln.loss.Losses;
+import dev.kiln.loss.Reduction;
 
 /**
  * The functional namespace, the counterpart of {@code torch.nn.functional}: the computations of the
@@ -69,6 +71,56 @@ public final class F {
         }
         Tensor keep = Tensor.rand(generator, x.shape().toArray()).ge(p);
         return Tensor.where(keep, x.times(1 / (1 - p)), 0.0);
+    }
+
+    /** Mean squared error, as {@code F.mse_loss}; see {@link Losses#mse(Tensor, Tensor, Reduction)}. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return Losses.mse(input, target);
+    }
+
+    /** Squared error with the given reduction. */
+    public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.mse(input, target, reduction);
+    }
+
+    /** Mean absolute error, as {@code F.l1_loss}. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return Losses.l1(input, target);
+    }
+
+    /** Absolute error with the given reduction. */
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.l1(input, target, reduction);
+    }
+
+    /** Cross-entropy of logits against int64 class indices or class probabilities, as {@code F.cross_entropy}. */
+    public static Tensor crossEntropy(Tensor input, Tensor target) {
+        return Losses.crossEntropy(input, target);
+    }
+
+    /** Cross-entropy with the given reduction. */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.crossEntropy(input, target, reduction);
+    }
+
+    /** Negative log-likelihood of log-probabilities against int64 class indices, as {@code F.nll_loss}. */
+    public static Tensor nllLoss(Tensor input, Tensor target) {
+        return Losses.nll(input, target);
+    }
+
+    /** Negative log-likelihood with the given reduction. */
+    public static Tensor nllLoss(Tensor input, Tensor target, Reduction reduction) {
+        return Losses.nll(input, target, reduction);
+    }
+
+    /** Binary cross-entropy of probabilities, as {@code F.binary_cross_entropy}. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return Losses.bce(input, target);
+    }
+
+    /** Binary cross-entropy of logits, computed stably, as {@code F.binary_cross_entropy_with_logits}. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return Losses.bceWithLogits(input, target);
     }
 
     /** A double as Python's {@code repr} writes it ({@code 0.5}, {@code 1e-05}), for PyTorch-style printing. */

@@ -72,6 +72,108 @@ public final class Indexing {
         });
     }
 
+    /**
+     * {@code torch.gather}: {@code out[p] = x[p with coordinate dim replaced by index[p]]} for every
+     * position {@code p} of {@code index}, which is int64, has {@code x}'s rank and sizes no larger than
+     * {@code x}'s outside {@code dim}. The derivative scatter-adds the gradient into zeros of {@code x}'s
+     * shape, so an entry picked twice receives both contributions.
+     */
+    public static Tensor gather(Tensor x, int dim, Tensor index) {
+        if (index.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("gather: the index must be an int64 tensor, but it is "
+                    + index.dtype().pytorchName() + "; convert it with toLong()");
+        }
+        int[] dims = Views.ACCESS.dims(x).clone();
+        int[] indexDims = Views.ACCESS.dims(index).clone();
+        int d = Broadcast.dim(dim, dims.length, "gather");
+        if (Math.max(indexDims.length, 1) != Math.max(dims.length, 1)) {
+            throw new IllegalArgumentException("gather: the index must have as many dimensions as the input, but the"
+                    + " input has shape " + Shape.describe(dims) + " and the index " + Shape.describe(indexDims));
+        }
+        for (int i = 0; i < indexDims.length && dims.length > 0; i++) {
+            if (i != d && indexDims[i] > dims[i]) {
+                throw new IllegalArgumentException("gather: the index of shape " + Shape.describe(indexDims)
+                        + " is larger than the input of shape " + Shape.describe(dims) + " at dimension " + i
+                        + " (sizes outside dimension " + d + " must not exceed the input's)");
+            }
+        }
+        long[] at = (long[]) Views.readAs(index, DType.INT64);
+        int[] from = gatherSources(dims, d, at, indexDims);
+        DType type = x.dtype();
+        Object src = Views.readAs(x, type);
+        Object out = Strided.allocate(type, from.length);
+        switch (type) {
+            case FLOAT32 -> {
+                float[] s = (float[]) src, o = (float[]) out;
+                for (int i = 0; i < from.length; i++) {
+                    o[i] = s[from[i]];
+                }
+            }
+            case FLOAT64 -> {
+                double[] s = (double[]) src, o = (double[]) out;
+                for (int i = 0; i < from.length; i++) {
+                    o[i] = s[from[i]];
+                }
+            }
+            case INT64 -> {
+                long[] s = (long[]) src, o = (long[]) out;
+                for (int i = 0; i < from.length; i++) {
+                    o[i] = s[from[i]];
+                }
+            }
+            case BOOL -> {
+                boolean[] s = (boolean[]) src, o = (boolean[]) out;
+                for (int i = 0; i < from.length; i++) {
+                    o[i] = s[from[i]];
+                }
+            }
+        }
+        Tensor y = Views.wrap(type, out, indexDims.clone());
+        int numel = x.numel();
+        return Graph.record("GatherBackward0", y, new Tensor[] {x}, new Tensor[] {index}, (g, ctx) -> {
+            Tensor saved = ctx.saved(0);
+            int[] sources = gatherSources(dims, d, (long[]) Views.readAs(saved, DType.INT64), Views.ACCESS.dims(saved));
+            double[] grads = (double[]) Views.readAs(g, DType.FLOAT64);
+            double[] acc = new double[numel];
+            for (int i = 0; i < sources.length; i++) {
+                acc[sources[i]] += grads[i];
+            }
+            return new Tensor[] {Views.wrap(type, Strided.convert(acc, DType.FLOAT64, type), dims.clone())};
+        });
+    }
+
+    /**
+     * For each element of an index of {@code indexDims} (row-major), the row-major position in a
+     * contiguous tensor of {@code dims} that gather reads; checks each index against the size of {@code d}.
+     */
+    private static int[] gatherSources(int[] dims, int d, long[] at, int[] indexDims) {
+        int rank = dims.length;
+        int size = rank == 0 ? 1 : dims[d];
+        int[] strides = Strided.contiguousStrides(dims);
+        int[] pos = new int[indexDims.length];
+        int[] from = new int[at.length];
+        for (int i = 0; i < at.length; i++) {
+            long k = at[i];
+            if (k < 0 || k >= size) {
+                throw new IndexOutOfBoundsException("gather: index " + k + " is out of bounds for dimension " + d
+                        + " with size " + size + " (input of shape " + Shape.describe(dims) + ", found at position "
+                        + Arrays.toString(pos) + " of the index)");
+            }
+            int flat = 0;
+            for (int j = 0; j < rank; j++) {
+                flat += (j == d ? (int) k : pos[j]) * strides[j];
+            }
+            from[i] = flat;
+            for (int j = pos.length - 1; j >= 0; j--) {
+                if (++pos[j] < indexDims[j]) {
+                    break;
+                }
+                pos[j] = 0;
+            }
+        }
+        return from;
+    }
+
     public static Tensor cat(List<Tensor> tensors, int dim) {
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("cat: expected a non-empty list of tensors");
