@@ -1182,10 +1182,14 @@ public sealed class Tensor permits Parameter {
 
         @Override
         public Node gradAccumulator(Tensor t) {
-            if (t.accumulator == null) {
-                t.accumulator = new AccumulateGrad(t);
+            // Locked: data-loader workers may record operations on the same leaf at once, and two
+            // accumulators for one leaf would split its gradient.
+            synchronized (t) {
+                if (t.accumulator == null) {
+                    t.accumulator = new AccumulateGrad(t);
+                }
+                return t.accumulator;
             }
-            return t.accumulator;
         }
 
         @Override
