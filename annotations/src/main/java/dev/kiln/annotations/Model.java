@@ -12,8 +12,18 @@ import java.lang.annotation.Target;
  *
  * <p>The annotated class keeps working eagerly as written; the generated subclass is a drop-in
  * replacement with the same constructors whose forward and backward passes are fused loops.
+ *
+ * <p>At compile time the processor reads the layer fields, the constructor and {@code forward}, and
+ * reports at their exact source positions what it cannot accept: layers whose sizes do not agree,
+ * and constructs it does not support (loops, branches, unknown calls) in {@code forward}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.TYPE)
-public @interface Model {}
+public @interface Model {
+    /**
+     * Whether the processor compiles the class. With {@code false} the class stays an ordinary eager
+     * module and the processor neither checks nor generates anything for it.
+     */
+    boolean compile() default true;
+}

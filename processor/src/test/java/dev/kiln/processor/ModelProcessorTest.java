@@ -1,0 +1,194 @@
+package dev.kiln.processor;
+
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static com.google.testing.compile.Compiler.javac;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.Test;
+
+/** The processor inside javac: clean models compile, and each error lands on its line. */
+class ModelProcessorTest {
+
+    private static Compilation compile(JavaFileObject source) {
+        return javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror").compile(source);
+    }
+
+    private static JavaFileObject source(String name, String... lines) {
+        return JavaFileObjects.forSourceLines("test." + name, lines);
+    }
+
+    @Test
+    void theTutorialModelsCompileCleanly() {
+        JavaFileObject twoLayer = source("TwoLayerNet",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class TwoLayerNet extends Module {",
+                "    final Linear linear1, linear2;",
+                "    public TwoLayerNet(int dIn, int h, int dOut) {",
+                "        linear1 = new Linear(dIn, h, false);",
+                "        linear2 = new Linear(h, dOut, false);",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        return linear2.invoke(linear1.invoke(x).clampMin(0));",
+                "    }",
+                "}");
+        assertThat(compile(twoLayer)).succeededWithoutWarnings();
+
+        JavaFileObject classifier = source("Classifier",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.annotations.Shape;",
+                "import dev.kiln.nn.F;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "import dev.kiln.nn.Sequential;",
+                "import dev.kiln.nn.Sigmoid;",
+                "@Model",
+                "public class Classifier extends Module {",
+                "    static final int HIDDEN = 13;",
+                "    final Linear hidden1 = new Linear(20, HIDDEN);",
+                "    final Linear hidden2;",
+                "    final Sequential head;",
+                "    public Classifier() {",
+                "        hidden2 = new Linear(HIDDEN, 8, false);",
+                "        this.head = new Sequential(new Sigmoid(), new Linear(2 * 4, 3));",
+                "    }",
+                "    @Override public Tensor forward(@Shape(\"N, 20\") Tensor x) {",
+                "        Tensor h = F.relu(hidden1.invoke(x));",
+                "        return head.invoke(hidden2.forward(h));",
+                "    }",
+                "}");
+        assertThat(compile(classifier)).succeededWithoutWarnings();
+    }
+
+    @Test
+    void aSizeMismatchIsAnErrorOnTheSecondLayersLine() {
+        JavaFileObject net = source("Temperature",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class Temperature extends Module {",
+                "    final Linear linear1;",
+                "    final Linear linear2;",
+                "    public Temperature() {",
+                "        linear1 = new Linear(13, 128);",
+                "        linear2 = new Linear(64, 1);",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        return linear2.invoke(linear1.invoke(x).sigmoid());",
+                "    }",
+                "}");
+        Compilation compilation = compile(net);
+        assertThat(compilation).failed();
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnSizeMismatch] linear2 expects 64 input features but receives 128 from"
+                        + " linear1 (line 11)")
+                .inFile(net)
+                .onLineContaining("linear2 = new Linear(64, 1)");
+    }
+
+    @Test
+    void unsupportedConstructsAreErrorsAtTheirPosition() {
+        JavaFileObject net = source("Looping",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class Looping extends Module {",
+                "    final Linear linear = new Linear(4, 4);",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        Tensor y = x;",
+                "        for (int i = 0; i < 3; i++) {",
+                "            y = linear.invoke(y);",
+                "        }",
+                "        Tensor z = y.frobnicate();",
+                "        return z;",
+                "    }",
+                "    public Looping() {}",
+                "}");
+        Compilation compilation = compile(net);
+        assertThat(compilation).hadErrorCount(2);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnUnsupported] a for loop is not supported")
+                .inFile(net)
+                .onLineContaining("for (int i = 0");
+        assertThat(compilation)
+                .hadErrorContaining("remove @Model or write @Model(compile = false)")
+                .inFile(net)
+                .onLineContaining("for (int i = 0");
+        // javac reports the unknown method itself; the processor adds nothing on that line.
+    }
+
+    @Test
+    void anUnknownTensorMethodIsNamedWithTheSupportedOnes() {
+        JavaFileObject net = source("Odd",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class Odd extends Module {",
+                "    final Linear linear = new Linear(4, 4);",
+                "    public Odd() {}",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        return linear.invoke(x).argmax(1);",
+                "    }",
+                "}");
+        assertThat(compile(net))
+                .hadErrorContaining("[KilnUnknownMethod] Tensor.argmax is not supported in a @Model forward method;"
+                        + " the supported methods are abs, clamp, clampMax, clampMin")
+                .inFile(net)
+                .onLineContaining("argmax");
+    }
+
+    @Test
+    void compileFalseKeepsTheModelEagerAndUnchecked() {
+        JavaFileObject net = source("Eager",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model(compile = false)",
+                "public class Eager extends Module {",
+                "    final Linear linear = new Linear(4, 4);",
+                "    public Eager() {}",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        Tensor y = x;",
+                "        for (int i = 0; i < 3; i++) {",
+                "            y = linear.invoke(y);",
+                "        }",
+                "        return y;",
+                "    }",
+                "}");
+        assertThat(compile(net)).succeededWithoutWarnings();
+    }
+
+    @Test
+    void aModelMustBeAModuleWithAForwardMethod() {
+        JavaFileObject notModule = source("NotModule",
+                "package test;",
+                "import dev.kiln.annotations.Model;",
+                "@Model",
+                "public class NotModule {",
+                "}");
+        assertThat(compile(notModule))
+                .hadErrorContaining("[KilnNotAModule] @Model class NotModule must extend dev.kiln.nn.Module")
+                .inFile(notModule)
+                .onLineContaining("public class NotModule");
+    }
+}
