@@ -104,17 +104,7 @@ final class LossChecks {
 
     /** The broadcast of two shapes, or null when they do not broadcast. */
     static int[] broadcast(int[] a, int[] b) {
-        int rank = Math.max(a.length, b.length);
-        int[] out = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                return null;
-            }
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
+        return dev.kiln.internal.Dims.broadcastOrNull(a, b);
     }
 
     /**
