@@ -12,7 +12,22 @@ import java.util.Optional;
 public final class Examples {
 
     private static final List<Example> ALL = List.of(
-            new Tour()
+            new Tour(),
+            new AutogradBasics(),
+            new LinearRegression(),
+            new LinearFit(),
+            new NumpyStyleNet(),
+            new AutogradNet(),
+            new SequentialNet(),
+            new OptimNet(),
+            new SaveRestore(),
+            new DataLoaderDemo(),
+            new FizzBuzz(),
+            new Temperature(),
+            new ThreeClass(),
+            new Regression(),
+            new Classification(),
+            new Optimizers()
     );
 
     private Examples() {
