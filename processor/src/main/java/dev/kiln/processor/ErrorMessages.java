@@ -70,6 +70,10 @@ public final class ErrorMessages {
         return "[KilnNoReturn] the forward method of " + model + " must end with a return statement";
     }
 
+    public static String notCompiled(String what, String model) {
+        return "[KilnNotCompiled] " + what + " is checked but not yet compiled; " + keepEager(model);
+    }
+
     public static String internalError(String model, Throwable e) {
         return "[KilnInternal] internal error in the Kiln processor while compiling " + model + ": " + e
                 + "; please report it. Meanwhile, " + keepEager(model);

@@ -239,6 +239,9 @@ public final class TreesReader {
                 ExpressionTree arg = args.get(i);
                 if (typeName.equals("Linear") && i == 2) {
                     bias = !(arg instanceof LiteralTree lit && Boolean.FALSE.equals(lit.getValue()));
+                } else if (typeName.equals("LeakyReLU")) {
+                    // A slope, not a size: kept as written so that a fraction is not truncated.
+                    sizes.add(new SizeExpr.Opaque(arg.toString()));
                 } else {
                     sizes.add(readSize(arg));
                 }

@@ -1,0 +1,242 @@
+package dev.kiln.examples.compiled;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.Generator;
+import dev.kiln.Kiln;
+import dev.kiln.Parameter;
+import dev.kiln.Tensor;
+import dev.kiln.autograd.GradMode;
+import dev.kiln.examples.models.DropoutNet;
+import dev.kiln.examples.models.DropoutNetKiln;
+import dev.kiln.examples.models.RegressionNet;
+import dev.kiln.examples.models.RegressionNetKiln;
+import dev.kiln.examples.models.TemperatureNet;
+import dev.kiln.examples.models.TemperatureNetKiln;
+import dev.kiln.examples.models.ThreeClassNet;
+import dev.kiln.examples.models.ThreeClassNetKiln;
+import dev.kiln.examples.models.TwoClassNet;
+import dev.kiln.examples.models.TwoClassNetKiln;
+import dev.kiln.examples.models.TwoLayerNet;
+import dev.kiln.examples.models.TwoLayerNetKiln;
+import dev.kiln.loss.CrossEntropyLoss;
+import dev.kiln.loss.MSELoss;
+import dev.kiln.loss.NLLLoss;
+import dev.kiln.loss.Reduction;
+import dev.kiln.nn.Module;
+import dev.kiln.optim.SGD;
+import java.util.Map;
+import java.util.function.BinaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The generated {@code <Model>Kiln} classes against their eager models: the same weights and
+ * inputs give the same outputs and the same gradients (relative error at most 1e-5 in float32)
+ * over three SGD steps.
+ */
+class CompiledEquivalenceTest {
+    private static final double TOLERANCE = 1e-5;
+
+    /** Copies {@code eager}'s weights into {@code compiled}. */
+    private static <M extends Module> M sameWeights(Module eager, M compiled) {
+        compiled.loadStateDict(eager.stateDict(), true);
+        return compiled;
+    }
+
+    private static void assertClose(Tensor actual, Tensor expected, String what) {
+        assertThat(actual.shape()).as(what + " shape").isEqualTo(expected.shape());
+        float[] a = actual.contiguous().toFloatArray();
+        float[] e = expected.contiguous().toFloatArray();
+        double scale = 0;
+        double error = 0;
+        for (int i = 0; i < e.length; i++) {
+            scale = Math.max(scale, Math.abs(e[i]));
+            error = Math.max(error, Math.abs(a[i] - e[i]));
+        }
+        assertThat(error).as(what + ": max |compiled - eager| against max |eager| = " + scale)
+                .isLessThanOrEqualTo(TOLERANCE * Math.max(scale, 1e-3));
+    }
+
+    /** Three SGD steps on each model with the same data; outputs and every gradient agree at each. */
+    private static void trainSideBySide(Module eager, Module compiled, Tensor x, Tensor target,
+                                        BinaryOperator<Tensor> loss, boolean inputGrad) {
+        SGD eagerSgd = new SGD(eager.parameters(), 0.05);
+        SGD compiledSgd = new SGD(compiled.parameters(), 0.05);
+        Map<String, Parameter> eagerParams = eager.namedParameters();
+        Map<String, Parameter> compiledParams = compiled.namedParameters();
+        assertThat(compiledParams.keySet()).isEqualTo(eagerParams.keySet());
+        for (int step = 0; step < 3; step++) {
+            eagerSgd.zeroGrad();
+            compiledSgd.zeroGrad();
+            Tensor xe = x.detach().requiresGrad(inputGrad);
+            Tensor xc = x.detach().requiresGrad(inputGrad);
+            Tensor ye = eager.invoke(xe);
+            Tensor yc = compiled.invoke(xc);
+            assertThat(yc.gradFn().name()).isEqualTo(compiled.getClass().getSimpleName() + "Backward");
+            assertClose(yc, ye, "output at step " + step);
+            loss.apply(ye, target).backward();
+            loss.apply(yc, target).backward();
+            for (String name : eagerParams.keySet()) {
+                assertClose(compiledParams.get(name).grad(), eagerParams.get(name).grad(), name + ".grad at step " + step);
+            }
+            if (inputGrad) {
+                assertClose(xc.grad(), xe.grad(), "x.grad at step " + step);
+            }
+            eagerSgd.step();
+            compiledSgd.step();
+        }
+    }
+
+    private static Tensor classes(Generator g, int n, int k) {
+        return Tensor.randint(0, k, g, n);
+    }
+
+    @Test
+    void twoLayerNet() {
+        Generator g = new Generator(1);
+        TwoLayerNet eager = new TwoLayerNet(1000, 100, 10);
+        TwoLayerNetKiln compiled = sameWeights(eager, new TwoLayerNetKiln(1000, 100, 10));
+        MSELoss mse = new MSELoss(Reduction.SUM);
+        trainSideBySide(eager, compiled, Tensor.randn(g, 64, 1000), Tensor.randn(g, 64, 10), mse::forward, false);
+    }
+
+    @Test
+    void threeClassClassifierWithMixedBiases() {
+        Generator g = new Generator(2);
+        ThreeClassNet eager = new ThreeClassNet();
+        ThreeClassNetKiln compiled = sameWeights(eager, new ThreeClassNetKiln());
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 50, 20), classes(g, 50, 3), ce::forward, true);
+    }
+
+    @Test
+    void regressionNet() {
+        Generator g = new Generator(3);
+        RegressionNet eager = new RegressionNet(1, 10, 1);
+        RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(1, 10, 1));
+        MSELoss mse = new MSELoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 32, 1), Tensor.randn(g, 32, 1), mse::forward, false);
+    }
+
+    @Test
+    void twoClassClassifierWithLogSoftmax() {
+        Generator g = new Generator(4);
+        TwoClassNet eager = new TwoClassNet();
+        TwoClassNetKiln compiled = sameWeights(eager, new TwoClassNetKiln());
+        NLLLoss nll = new NLLLoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 17, 2), classes(g, 17, 2), nll::forward, true);
+    }
+
+    @Test
+    void temperatureNet() {
+        Generator g = new Generator(5);
+        TemperatureNet eager = new TemperatureNet();
+        TemperatureNetKiln compiled = sameWeights(eager, new TemperatureNetKiln());
+        MSELoss mse = new MSELoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 16, 13), Tensor.randn(g, 16, 1), mse::forward, false);
+    }
+
+    @Test
+    void dropoutInEvalModeIsTheIdentityAndScalarOpsMatch() {
+        Generator g = new Generator(6);
+        DropoutNet eager = new DropoutNet();
+        DropoutNetKiln compiled = sameWeights(eager, new DropoutNetKiln());
+        eager.eval();
+        compiled.eval();
+        MSELoss mse = new MSELoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 9, 7), Tensor.randn(g, 9, 3), mse::forward, true);
+    }
+
+    @Test
+    void dropoutInTrainingModeRunsTheEagerForward() {
+        DropoutNetKiln compiled = new DropoutNetKiln();
+        compiled.train();
+        Tensor y = compiled.invoke(Tensor.randn(new Generator(7), 4, 7));
+        assertThat(y.gradFn().name()).isNotEqualTo("DropoutNetKilnBackward");
+    }
+
+    @Test
+    void noGradRecordsNothing() {
+        TwoLayerNet eager = new TwoLayerNet(6, 5, 4);
+        TwoLayerNetKiln compiled = sameWeights(eager, new TwoLayerNetKiln(6, 5, 4));
+        Tensor x = Tensor.randn(new Generator(8), 3, 6);
+        Tensor y;
+        try (GradMode.Scope ignored = Kiln.noGrad()) {
+            y = compiled.invoke(x);
+            assertClose(y, eager.invoke(x), "output under noGrad");
+        }
+        assertThat(y.gradFn()).isNull();
+        assertThat(y.requiresGrad()).isFalse();
+    }
+
+    @Test
+    void theBatchSizeMayChangeBetweenCalls() {
+        Generator g = new Generator(9);
+        ThreeClassNet eager = new ThreeClassNet();
+        ThreeClassNetKiln compiled = sameWeights(eager, new ThreeClassNetKiln());
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        for (int n : new int[] {5, 1, 7, 7, 2}) {
+            trainSideBySide(eager, compiled, Tensor.randn(g, n, 20), classes(g, n, 3), ce::forward, false);
+        }
+    }
+
+    @Test
+    void twoPendingForwardsKeepTheirOwnActivations() {
+        Generator g = new Generator(10);
+        TemperatureNet eager = new TemperatureNet();
+        TemperatureNetKiln compiled = sameWeights(eager, new TemperatureNetKiln());
+        Tensor x1 = Tensor.randn(g, 4, 13);
+        Tensor x2 = Tensor.randn(g, 4, 13);
+        Tensor first = compiled.invoke(x1).sum();
+        Tensor second = compiled.invoke(x2).sum(); // same batch size: must not overwrite the first's activations
+        first.backward();
+        eager.invoke(x1).sum().backward();
+        for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
+            assertClose(compiled.namedParameters().get(e.getKey()).grad(), e.getValue().grad(), e.getKey());
+        }
+        second.backward();
+        eager.invoke(x2).sum().backward();
+        for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
+            assertClose(compiled.namedParameters().get(e.getKey()).grad(), e.getValue().grad(), e.getKey());
+        }
+    }
+
+    @Test
+    void aWrongInputGetsLinearsMessage() {
+        TwoLayerNet eager = new TwoLayerNet(6, 5, 4);
+        TwoLayerNetKiln compiled = new TwoLayerNetKiln(6, 5, 4);
+        Tensor x = Tensor.randn(new Generator(11), 3, 7);
+        String expected = null;
+        try {
+            eager.invoke(x);
+        } catch (IllegalArgumentException e) {
+            expected = e.getMessage();
+        }
+        assertThat(expected).isNotNull();
+        assertThatThrownBy(() -> compiled.invoke(x)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+        assertThatThrownBy(() -> compiled.invoke(Tensor.randn(new Generator(12), 2, 3, 6)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected an input");
+    }
+
+    @Test
+    void aRetainedGraphRunsTwiceUntilALaterForwardReusesItsActivations() {
+        Generator g = new Generator(14);
+        TemperatureNet eager = new TemperatureNet();
+        TemperatureNetKiln compiled = sameWeights(eager, new TemperatureNetKiln());
+        Tensor x = Tensor.randn(g, 4, 13);
+        Tensor loss = compiled.invoke(x).sum();
+        loss.backward(true);
+        loss.backward(true);
+        Tensor eagerLoss = eager.invoke(x).sum();
+        eagerLoss.backward(true);
+        eagerLoss.backward(true);
+        for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
+            assertClose(compiled.namedParameters().get(e.getKey()).grad(), e.getValue().grad(), e.getKey());
+        }
+        compiled.invoke(Tensor.randn(g, 4, 13)).sum(); // same batch size: takes the released buffers
+        assertThatThrownBy(loss::backward).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("TemperatureNetKilnBackward")
+                .hasMessageContaining("reused by a later forward");
+    }
+}

@@ -1,0 +1,31 @@
+package dev.kiln.processor.ir;
+
+import dev.kiln.processor.read.SizeExpr;
+import dev.kiln.processor.read.SourcePosition;
+
+/** One operation of the chain; {@code source} is the construct as written, for comments. */
+public sealed interface Op {
+
+    /** Where the operation is written. */
+    SourcePosition position();
+
+    /** The construct as written, for the generated comments. */
+    String source();
+
+    /**
+     * {@code y = x W^T (+ b)} through a {@code Linear} layer.
+     *
+     * @param layer the layer's dotted path in {@code namedModules()} ({@code linear1}, {@code seq.0})
+     * @param in the input features, as the constructor writes them
+     * @param out the output features
+     * @param bias whether the layer adds a bias
+     */
+    record Linear(String layer, SizeExpr in, SizeExpr out, boolean bias, SourcePosition position, String source)
+            implements Op {}
+
+    /** An elementwise operation with up to two constant parameters. */
+    record Pointwise(PointwiseKind kind, double a, double b, SourcePosition position, String source) implements Op {}
+
+    /** {@code softmax(1)} or {@code logSoftmax(1)} over each row; only as the last operation. */
+    record Softmax(boolean log, SourcePosition position, String source) implements Op {}
+}

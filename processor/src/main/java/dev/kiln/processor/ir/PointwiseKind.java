@@ -1,0 +1,39 @@
+package dev.kiln.processor.ir;
+
+/**
+ * The elementwise operations, with what their derivative reads: the operation's input, its output
+ * or nothing (a constant factor). The formulas themselves sit side by side in
+ * {@code write.Formulas}.
+ */
+public enum PointwiseKind {
+    RELU(Needs.OUTPUT),
+    SIGMOID(Needs.OUTPUT),
+    TANH(Needs.OUTPUT),
+    /** Slope {@code a} for negative inputs. */
+    LEAKY_RELU(Needs.INPUT),
+    /** Bounds {@code a} (min) and {@code b} (max); an absent bound is NaN. */
+    CLAMP(Needs.INPUT),
+    EXP(Needs.OUTPUT),
+    LOG(Needs.INPUT),
+    NEG(Needs.NOTHING),
+    /** Adds the constant {@code a}. */
+    ADD(Needs.NOTHING),
+    /** Multiplies by the constant {@code a}. */
+    MUL(Needs.NOTHING),
+    /** Divides by the constant {@code a}. */
+    DIV(Needs.NOTHING);
+
+    /** What a derivative reads. */
+    public enum Needs { INPUT, OUTPUT, NOTHING }
+
+    private final Needs needs;
+
+    PointwiseKind(Needs needs) {
+        this.needs = needs;
+    }
+
+    /** What this operation's derivative reads. */
+    public Needs needs() {
+        return needs;
+    }
+}

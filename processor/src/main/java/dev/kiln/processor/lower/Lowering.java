@@ -1,0 +1,272 @@
+package dev.kiln.processor.lower;
+
+import dev.kiln.processor.ErrorMessages;
+import dev.kiln.processor.Report;
+import dev.kiln.processor.ir.ModelGraph;
+import dev.kiln.processor.ir.Op;
+import dev.kiln.processor.ir.PointwiseKind;
+import dev.kiln.processor.read.Expr;
+import dev.kiln.processor.read.LayerSource;
+import dev.kiln.processor.read.ModelSource;
+import dev.kiln.processor.read.SizeExpr;
+import dev.kiln.processor.read.SourcePosition;
+import dev.kiln.processor.read.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lowers a checked {@link ModelSource} to a {@link ModelGraph}. Every value of the supported forward
+ * bodies is a chain of unary operations from the input, so a local variable stands for the chain
+ * that computes it and the returned chain is the graph. Reports each unsupported construct at its
+ * position and keeps going; returns null when anything was reported.
+ */
+public final class Lowering {
+    private final ModelSource model;
+    private final String packageName;
+    private final Report report;
+    private final Map<String, LayerSource> layers = new LinkedHashMap<>();
+    private final Map<String, List<Op>> variables = new HashMap<>();
+    private final List<String> dropouts = new ArrayList<>();
+    private boolean failed;
+
+    private Lowering(ModelSource model, String packageName, Report report) {
+        this.model = model;
+        this.packageName = packageName;
+        this.report = report;
+        for (LayerSource layer : model.layers()) {
+            layers.put(layer.name(), layer);
+        }
+    }
+
+    /** The graph of {@code model}, or null when something was reported into {@code report}. */
+    public static ModelGraph lower(ModelSource model, String packageName, Report report) {
+        return new Lowering(model, packageName, report).run();
+    }
+
+    private ModelGraph run() {
+        variables.put(model.forwardParameter(), List.of());
+        List<Op> result = null;
+        for (Statement statement : model.body()) {
+            switch (statement) {
+                case Statement.Local local -> variables.put(local.name(), lower(local.value()));
+                case Statement.Return ret -> result = lower(ret.value());
+                case Statement.Unsupported u -> notCompiled(u.description(), u.position());
+            }
+        }
+        if (result != null) {
+            for (int i = 0; i < result.size() - 1; i++) {
+                if (result.get(i) instanceof Op.Softmax s) {
+                    notCompiled(s.source() + " followed by other operations (softmax and logSoftmax are compiled"
+                            + " only as the last operation)", s.position());
+                }
+            }
+        }
+        if (result != null && result.isEmpty() && !failed) {
+            notCompiled("a forward that returns its input unchanged", model.position());
+        }
+        if (failed || result == null) {
+            return null;
+        }
+        return new ModelGraph(model.className(), packageName, result, dropouts);
+    }
+
+    private void notCompiled(String what, SourcePosition position) {
+        report.error(ErrorMessages.notCompiled(what, model.className()), position);
+        failed = true;
+    }
+
+    private List<Op> lower(Expr expr) {
+        return switch (expr) {
+            case Expr.Variable v -> variables.getOrDefault(v.name(), List.of());
+            case Expr.Number n -> {
+                notCompiled("a number used as a tensor (" + format(n.value()) + ")", n.position());
+                yield List.of();
+            }
+            case Expr.LayerCall call -> {
+                List<Op> chain = new ArrayList<>(lower(call.argument()));
+                LayerSource layer = layers.get(call.layer());
+                if (layer != null) {
+                    String text = call.layer() + ".invoke(" + text(call.argument()) + ")";
+                    layerOps(layer, call.layer(), call.position(), text, chain);
+                }
+                yield chain;
+            }
+            case Expr.TensorMethod m -> {
+                List<Op> chain = new ArrayList<>(lower(m.receiver()));
+                String text = text(m);
+                Op op = method(m, text);
+                if (op != null) {
+                    chain.add(op);
+                }
+                yield chain;
+            }
+            case Expr.StaticCall call -> {
+                List<Op> chain = new ArrayList<>(call.arguments().isEmpty() ? List.of() : lower(call.arguments().getFirst()));
+                Op op = function(call, text(call));
+                if (op != null) {
+                    chain.add(op);
+                }
+                yield chain;
+            }
+            case Expr.Unsupported u -> {
+                notCompiled(u.description(), u.position());
+                yield List.of();
+            }
+        };
+    }
+
+    private void layerOps(LayerSource layer, String path, SourcePosition at, String text, List<Op> chain) {
+        if (layer.model()) {
+            notCompiled("calling the @Model field " + layer.name() + " (composed models)", at);
+            return;
+        }
+        String where = text + (layer.name().equals(path) ? "" : " (" + layer.name() + ": " + layer.type() + ")");
+        switch (layer.type()) {
+            case "Linear" -> {
+                if (layer.sizes().size() < 2) {
+                    notCompiled("a Linear layer whose sizes cannot be read", at);
+                    return;
+                }
+                chain.add(new Op.Linear(path, layer.sizes().get(0), layer.sizes().get(1), layer.bias(), at, where));
+            }
+            case "Sequential" -> {
+                for (int i = 0; i < layer.elements().size(); i++) {
+                    layerOps(layer.elements().get(i), path + "." + i, at, text, chain);
+                }
+            }
+            case "ReLU" -> chain.add(new Op.Pointwise(PointwiseKind.RELU, 0, 0, at, where));
+            case "Sigmoid" -> chain.add(new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, where));
+            case "Tanh" -> chain.add(new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, where));
+            case "Identity" -> { }
+            case "Dropout" -> dropouts.add(path);
+            case "LeakyReLU" -> {
+                Double slope = layer.sizes().isEmpty() ? Double.valueOf(0.01) : number(layer.sizes().getFirst());
+                if (slope == null) {
+                    notCompiled("a LeakyReLU whose slope is not a number literal", at);
+                    return;
+                }
+                chain.add(new Op.Pointwise(PointwiseKind.LEAKY_RELU, slope, 0, at, where));
+            }
+            case "Softmax", "LogSoftmax" -> {
+                Double dim = layer.sizes().isEmpty() ? null : number(layer.sizes().getFirst());
+                if (dim == null || (dim != 1 && dim != -1)) {
+                    notCompiled("a " + layer.type() + " layer over a dimension other than 1", at);
+                    return;
+                }
+                chain.add(new Op.Softmax(layer.type().equals("LogSoftmax"), at, where));
+            }
+            default -> notCompiled("the " + layer.type() + " layer " + layer.name(), at);
+        }
+    }
+
+    private static Double number(SizeExpr size) {
+        return switch (size) {
+            case SizeExpr.Constant c -> (double) c.value();
+            case SizeExpr.Opaque o -> {
+                try {
+                    yield Double.valueOf(o.source().strip());
+                } catch (NumberFormatException e) {
+                    yield null;
+                }
+            }
+            default -> null;
+        };
+    }
+
+    /** The tensor methods the compiled path generates. */
+    static final List<String> COMPILED_METHODS = List.of("relu", "sigmoid", "tanh", "exp", "log", "unaryMinus",
+            "clampMin", "clampMax", "clamp", "plus", "minus", "times", "div", "softmax", "logSoftmax");
+
+    private Op method(Expr.TensorMethod m, String text) {
+        if (!COMPILED_METHODS.contains(m.name())) {
+            notCompiled("Tensor." + m.name(), m.position());
+            return null;
+        }
+        List<Double> numbers = new ArrayList<>();
+        for (Expr argument : m.arguments()) {
+            if (argument instanceof Expr.Number n) {
+                numbers.add(n.value());
+            } else {
+                String what = List.of("plus", "minus", "times", "div").contains(m.name())
+                        ? "tensor-tensor arithmetic (Tensor." + m.name() + " of a tensor)"
+                        : "Tensor." + m.name() + " with an argument that is not a number literal";
+                notCompiled(what, m.position());
+                return null;
+            }
+        }
+        SourcePosition at = m.position();
+        int count = numbers.size();
+        Op op = switch (m.name()) {
+            case "relu" -> count == 0 ? new Op.Pointwise(PointwiseKind.RELU, 0, 0, at, text) : null;
+            case "sigmoid" -> count == 0 ? new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, text) : null;
+            case "tanh" -> count == 0 ? new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, text) : null;
+            case "exp" -> count == 0 ? new Op.Pointwise(PointwiseKind.EXP, 0, 0, at, text) : null;
+            case "log" -> count == 0 ? new Op.Pointwise(PointwiseKind.LOG, 0, 0, at, text) : null;
+            case "unaryMinus" -> count == 0 ? new Op.Pointwise(PointwiseKind.NEG, 0, 0, at, text) : null;
+            case "clampMin" -> count == 1 ? new Op.Pointwise(PointwiseKind.CLAMP, numbers.get(0), Double.NaN, at, text)
+                    : null;
+            case "clampMax" -> count == 1 ? new Op.Pointwise(PointwiseKind.CLAMP, Double.NaN, numbers.get(0), at, text)
+                    : null;
+            case "clamp" -> count == 2
+                    ? new Op.Pointwise(PointwiseKind.CLAMP, numbers.get(0), numbers.get(1), at, text) : null;
+            case "plus" -> count == 1 ? new Op.Pointwise(PointwiseKind.ADD, numbers.get(0), 0, at, text) : null;
+            case "minus" -> count == 1 ? new Op.Pointwise(PointwiseKind.ADD, -numbers.get(0), 0, at, text) : null;
+            case "times" -> count == 1 ? new Op.Pointwise(PointwiseKind.MUL, numbers.get(0), 0, at, text) : null;
+            case "div" -> count == 1 ? new Op.Pointwise(PointwiseKind.DIV, numbers.get(0), 0, at, text) : null;
+            case "softmax", "logSoftmax" -> count == 1 && (numbers.get(0) == 1 || numbers.get(0) == -1)
+                    ? new Op.Softmax(m.name().equals("logSoftmax"), at, text) : null;
+            default -> null;
+        };
+        if (op == null) {
+            notCompiled("Tensor." + m.name() + (count == 0 ? "" : " with these arguments"), at);
+        }
+        return op;
+    }
+
+    private Op function(Expr.StaticCall call, String text) {
+        SourcePosition at = call.position();
+        int count = call.arguments().size();
+        List<Expr> extra = count > 1 ? call.arguments().subList(1, count) : List.of();
+        Double number = extra.size() == 1 && extra.getFirst() instanceof Expr.Number n ? n.value() : null;
+        Op op = null;
+        if (call.owner().equals("F") && count >= 1) {
+            op = switch (call.name()) {
+                case "relu" -> count == 1 ? new Op.Pointwise(PointwiseKind.RELU, 0, 0, at, text) : null;
+                case "sigmoid" -> count == 1 ? new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, text) : null;
+                case "tanh" -> count == 1 ? new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, text) : null;
+                case "leakyRelu" -> number != null ? new Op.Pointwise(PointwiseKind.LEAKY_RELU, number, 0, at, text)
+                        : count == 1 ? new Op.Pointwise(PointwiseKind.LEAKY_RELU, 0.01, 0, at, text) : null;
+                case "softmax", "logSoftmax" -> number != null && (number == 1 || number == -1)
+                        ? new Op.Softmax(call.name().equals("logSoftmax"), at, text) : null;
+                default -> null;
+            };
+        }
+        if (op == null) {
+            notCompiled(call.owner() + "." + call.name() + (count <= 1 ? "" : " with these arguments"), at);
+        }
+        return op;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Text for the generated comments
+
+    private static String text(Expr expr) {
+        return switch (expr) {
+            case Expr.Variable v -> v.name();
+            case Expr.Number n -> format(n.value());
+            case Expr.LayerCall call -> call.layer() + ".invoke(" + text(call.argument()) + ")";
+            case Expr.TensorMethod m -> text(m.receiver()) + "." + m.name() + "("
+                    + String.join(", ", m.arguments().stream().map(Lowering::text).toList()) + ")";
+            case Expr.StaticCall call -> call.owner() + "." + call.name() + "("
+                    + String.join(", ", call.arguments().stream().map(Lowering::text).toList()) + ")";
+            case Expr.Unsupported u -> u.description();
+        };
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    }
+}

@@ -1,0 +1,677 @@
+package dev.kiln.processor.write;
+
+import com.palantir.javapoet.AnnotationSpec;
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.kiln.processor.autodiff.Backward;
+import dev.kiln.processor.fuse.Fusion;
+import dev.kiln.processor.ir.ModelGraph;
+import dev.kiln.processor.ir.Op;
+import dev.kiln.processor.ir.PointwiseKind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes {@code <Model>Kiln}: the model's constructors, a {@code forward} that runs the fused plan
+ * in float32 loops and records one tape node, and the backward that node runs.
+ */
+public final class KilnWriter {
+    static final String PROCESSOR = "dev.kiln.processor.ModelProcessor";
+
+    private static final ClassName TENSOR = ClassName.get("dev.kiln", "Tensor");
+    private static final ClassName PARAMETER = ClassName.get("dev.kiln", "Parameter");
+    private static final ClassName GRAPH = ClassName.get("dev.kiln.autograd", "Graph");
+    private static final ClassName SAVED = GRAPH.nestedClass("Saved");
+    private static final ClassName GEMM = ClassName.get("dev.kiln.kernels", "Gemm");
+    private static final ClassName LINEAR = ClassName.get("dev.kiln.nn", "Linear");
+    private static final ClassName DROPOUT = ClassName.get("dev.kiln.nn", "Dropout");
+    private static final ClassName COMPILED = ClassName.get("dev.kiln.compiled", "Compiled");
+    private static final ClassName POOL = ClassName.get("dev.kiln.compiled", "ActivationPool");
+    private static final ClassName LEASE = POOL.nestedClass("Lease");
+    private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+    private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
+
+    private final ModelGraph graph;
+    private final Backward backward;
+    private final Fusion fusion;
+    private final List<Constructor> constructors;
+    private final ClassName model;
+    private final ClassName kiln;
+    private final String nodeName;
+    private final int last;
+
+    /** Names of the forward's locals; the backward method uses the same names for its parameters. */
+    private final NameAllocator names = new NameAllocator();
+    /** The layers record's components, by dotted path. */
+    private final Map<String, String> layerNames = new LinkedHashMap<>();
+    private final Map<String, ClassName> layerTypes = new LinkedHashMap<>();
+    /** The inputs of the tape node after x: per Linear operation, its weight and bias indices. */
+    private final Map<Integer, Integer> weightIndex = new LinkedHashMap<>();
+    private final Map<Integer, Integer> biasIndex = new LinkedHashMap<>();
+    private final List<String> inputs = new ArrayList<>();
+
+    private KilnWriter(ModelGraph graph, Backward backward, Fusion fusion, List<Constructor> constructors) {
+        this.graph = graph;
+        this.backward = backward;
+        this.fusion = fusion;
+        this.constructors = constructors;
+        this.model = ClassName.get(graph.packageName(), graph.className());
+        this.kiln = ClassName.get(graph.packageName(), graph.className() + "Kiln");
+        this.nodeName = graph.className() + "KilnBackward";
+        this.last = graph.ops().size();
+    }
+
+    /** The generated source for {@code graph}. */
+    public static JavaFile write(ModelGraph graph, Backward backward, Fusion fusion, List<Constructor> constructors) {
+        return new KilnWriter(graph, backward, fusion, constructors).file();
+    }
+
+    private JavaFile file() {
+        allocateNames();
+        TypeSpec.Builder type = TypeSpec.classBuilder(kiln)
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .superclass(model)
+                .addAnnotation(AnnotationSpec.builder(GENERATED).addMember("value", "$S", PROCESSOR).build())
+                .addJavadoc(javadoc())
+                .addField(FieldSpec.builder(POOL, "activations", Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("Saved activations; see the class comment.\n")
+                        .initializer("new $T()", POOL).build())
+                .addField(FieldSpec.builder(POOL, "gradients", Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("Gradient buffers of the backward, reused across calls.\n")
+                        .initializer("new $T()", POOL).build())
+                .addField(FieldSpec.builder(layersType(), "layers", Modifier.PRIVATE)
+                        .addJavadoc("The layers the forward reads, found on first use.\n").build());
+        for (Constructor c : constructors) {
+            type.addMethod(constructor(c));
+        }
+        type.addType(layersRecord());
+        type.addMethod(layersMethod());
+        type.addMethod(forward());
+        type.addMethod(backwardMethod());
+        return JavaFile.builder(graph.packageName(), type.build()).skipJavaLangImports(true).indent("    ").build();
+    }
+
+    private CodeBlock javadoc() {
+        return CodeBlock.builder()
+                .add("The compiled form of {@link $T}, generated by the Kiln processor from its {@code forward}.\n",
+                        model)
+                .add("\n<p>{@link #forward} runs fused float32 loops (GEMMs through {@link $T}, bias and activations\n", GEMM)
+                .add("in the pass over each GEMM's output) and records one tape node, {@code $L}, whose\n", nodeName)
+                .add("backward writes the gradients of the input and of every parameter the forward used. The\n")
+                .add("parameters are the model's own, so optimizers and state dicts work unchanged.\n")
+                .add("\n<p>Buffers are fields, allocated for a batch size on first use and reused while it stays\n")
+                .add("the same. A forward that records a node keeps its activation buffers until that node's\n")
+                .add("backward ran: a later forward allocates fresh ones instead of overwriting what a pending\n")
+                .add("backward still reads (and a retained graph whose buffers were reused fails with a clear\n")
+                .add("message). Without grad mode or any input that requires grad, nothing is recorded.\n")
+                .add("\n<p>Float64 (or other non-float32) inputs or parameters, and Dropout layers in training mode,\n")
+                .add("run the eager {@code forward} of {@link $T} instead: the generated loops are float32 and treat\n", model)
+                .add("Dropout as the identity, its evaluation-mode meaning. Inputs must be 2-d (batch, features).\n")
+                .add("\n<p>An instance owns its buffers: use it from one thread at a time.\n")
+                .build();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Names
+
+    private void allocateNames() {
+        for (String reserved : List.of("x", "n", "gradOutput", "ctx", "lease", "generation", "scratch", "grads",
+                "inputs", "output", "recording", "layers", "i", "r", "c", "row", "g", "dW", "db", "sums", "max", "sum",
+                "logSum")) {
+            names.newName(reserved, reserved);
+        }
+        for (int v = 0; v <= graph.ops().size(); v++) {
+            for (String prefix : List.of("v", "a", "y")) {
+                names.newName(prefix + v, prefix + v);
+            }
+        }
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear linear) {
+                layer(linear.layer(), LINEAR);
+                String base = camel(linear.layer());
+                names.newName(base + "Features", "features" + (k + 1));
+                names.newName(base + "Weight", "weight" + k);
+                names.newName(base + "WeightData", "weightData" + k);
+                weightIndex.put(k, inputs.size() + 1);
+                inputs.add("weight" + k);
+                if (linear.bias()) {
+                    names.newName(base + "Bias", "bias" + k);
+                    names.newName(base + "BiasData", "biasData" + k);
+                    biasIndex.put(k, inputs.size() + 1);
+                    inputs.add("bias" + k);
+                }
+            }
+        }
+        for (String dropout : graph.dropouts()) {
+            layer(dropout, DROPOUT);
+        }
+        names.newName("input", "value0");
+        names.newName("inFeatures", "features0");
+        for (int v = 1; v <= last; v++) {
+            names.newName(valueBase(v) + "Out", "value" + v);
+            names.newName(valueBase(v) + "Grad", "grad" + v);
+        }
+        names.newName("inputGrad", "grad0");
+        names.newName("gradOut", "gradOut");
+    }
+
+    private void layer(String path, ClassName type) {
+        if (!layerNames.containsKey(path)) {
+            layerNames.put(path, names.newName(camel(path), "layer:" + path));
+            layerTypes.put(path, type);
+        }
+    }
+
+    private String valueBase(int v) {
+        return switch (graph.ops().get(v - 1)) {
+            case Op.Linear linear -> camel(linear.layer());
+            case Op.Pointwise p -> camel(p.kind().name().toLowerCase(java.util.Locale.ROOT));
+            case Op.Softmax s -> s.log() ? "logSoftmax" : "softmax";
+        };
+    }
+
+    private static String camel(String text) {
+        StringBuilder out = new StringBuilder();
+        boolean upper = false;
+        for (char ch : text.toCharArray()) {
+            if (ch == '.' || ch == '_') {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(ch) : ch);
+                upper = false;
+            }
+        }
+        return out.toString();
+    }
+
+    private String value(int v) {
+        return names.get("value" + v);
+    }
+
+    private String grad(int v) {
+        return names.get("grad" + v);
+    }
+
+    /** The local holding the number of features of value {@code v}. */
+    private String features(int v) {
+        for (int k = v - 1; k >= 0; k--) {
+            if (graph.ops().get(k) instanceof Op.Linear) {
+                return names.get("features" + (k + 1));
+            }
+        }
+        return names.get("features0");
+    }
+
+    private static CodeBlock line(Op op) {
+        return CodeBlock.of("// line $L: $L\n", op.position().line(), op.source().replace('\n', ' '));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Members
+
+    private MethodSpec constructor(Constructor c) {
+        MethodSpec.Builder builder = MethodSpec.constructorBuilder().addModifiers(c.modifiers())
+                .addParameters(c.parameters()).varargs(c.varargs()).addExceptions(c.exceptions());
+        List<String> arguments = c.parameters().stream().map(ParameterSpec::name).toList();
+        builder.addStatement("super($L)", String.join(", ", arguments));
+        return builder.build();
+    }
+
+    private ClassName layersType() {
+        return kiln.nestedClass("Layers");
+    }
+
+    private TypeSpec layersRecord() {
+        MethodSpec.Builder canonical = MethodSpec.constructorBuilder();
+        for (Map.Entry<String, String> e : layerNames.entrySet()) {
+            canonical.addParameter(layerTypes.get(e.getKey()), e.getValue());
+        }
+        return TypeSpec.recordBuilder("Layers").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("The model's layers the forward reads, by their paths in {@code namedModules()}.\n")
+                .recordConstructor(canonical.build()).build();
+    }
+
+    private MethodSpec layersMethod() {
+        CodeBlock.Builder args = CodeBlock.builder();
+        boolean first = true;
+        for (Map.Entry<String, String> e : layerNames.entrySet()) {
+            args.add(first ? "\n" : ",\n");
+            args.add("$T.layer(this, $S, $T.class)", COMPILED, e.getKey(), layerTypes.get(e.getKey()));
+            first = false;
+        }
+        return MethodSpec.methodBuilder("layers").addModifiers(Modifier.PRIVATE).returns(layersType())
+                .beginControlFlow("if (layers == null)")
+                .addStatement("layers = new $T($>$>$L$<$<)", layersType(), args.build())
+                .endControlFlow()
+                .addStatement("return layers")
+                .build();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Forward
+
+    private List<Integer> leaseValues() {
+        return fusion.stored().stream().filter(v -> v > 0 && v < last).toList();
+    }
+
+    private MethodSpec forward() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC).returns(TENSOR).addParameter(TENSOR, "x");
+        m.addStatement("$T layers = layers()", layersType());
+        for (Map.Entry<String, String> e : layerNames.entrySet()) {
+            m.addStatement("$T $N = layers.$N()", layerTypes.get(e.getKey()), e.getValue(), e.getValue());
+        }
+        List<CodeBlock> tensors = new ArrayList<>();
+        tensors.add(CodeBlock.of("x"));
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear linear) {
+                String layer = layerNames.get(linear.layer());
+                m.addStatement("$T $N = $N.weight()", PARAMETER, names.get("weight" + k), layer);
+                tensors.add(CodeBlock.of("$N", names.get("weight" + k)));
+                if (linear.bias()) {
+                    m.addStatement("$T $N = $T.bias($N)", PARAMETER, names.get("bias" + k), COMPILED, layer);
+                    tensors.add(CodeBlock.of("$N", names.get("bias" + k)));
+                }
+            }
+        }
+        CodeBlock inputList = CodeBlock.join(tensors, ", ");
+        m.beginControlFlow("if (!$T.allFloat32($L))", COMPILED, inputList)
+                .addComment("the generated loops are float32: other types run the eager forward")
+                .addStatement("return super.forward(x)")
+                .endControlFlow();
+        if (!graph.dropouts().isEmpty()) {
+            List<CodeBlock> training = graph.dropouts().stream()
+                    .map(d -> CodeBlock.of("$N.isTraining()", layerNames.get(d))).toList();
+            m.beginControlFlow("if ($L)", CodeBlock.join(training, " || "))
+                    .addComment("Dropout in training mode runs the eager forward; in eval mode it is the identity")
+                    .addStatement("return super.forward(x)")
+                    .endControlFlow();
+        }
+        Op first = graph.ops().getFirst();
+        if (first instanceof Op.Linear linear) {
+            m.addStatement("$T.checkInput($N, x)", COMPILED, layerNames.get(linear.layer()));
+        } else {
+            m.addStatement("$T.checkInput(x)", COMPILED);
+        }
+        m.addStatement("int n = x.size(0)");
+        m.addStatement("int $N = x.size(1)", names.get("features0"));
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear linear) {
+                String layer = layerNames.get(linear.layer());
+                if (k > 0 || !(first instanceof Op.Linear)) {
+                    m.addStatement("$T.checkFeatures($N, n, $N)", COMPILED, layer, features(k));
+                }
+                m.addStatement("int $N = $N.outFeatures()", names.get("features" + (k + 1)), layer);
+            }
+        }
+        m.addStatement("$T[] inputs = {$L}", TENSOR, inputList);
+        m.addStatement("boolean recording = $T.isRecording(inputs)", GRAPH);
+        m.addStatement("float[] $N = $T.floats(x)", value(0), COMPILED);
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear linear) {
+                m.addStatement("float[] $N = $T.floats($N)", names.get("weightData" + k), COMPILED, names.get("weight" + k));
+                if (linear.bias()) {
+                    m.addStatement("float[] $N = $T.floats($N)", names.get("biasData" + k), COMPILED, names.get("bias" + k));
+                }
+            }
+        }
+        List<Integer> leased = leaseValues();
+        List<CodeBlock> lengths = leased.stream().map(v -> CodeBlock.of("n * $N", features(v))).toList();
+        m.addStatement("$T lease = activations.acquire($L)", LEASE, CodeBlock.join(lengths, ", "));
+        for (int j = 0; j < leased.size(); j++) {
+            m.addStatement("float[] $N = lease.floats($L)", value(leased.get(j)), j);
+        }
+        m.addStatement("float[] $N = new float[n * $N]", value(last), features(last));
+        for (Fusion.Block block : fusion.blocks()) {
+            switch (block) {
+                case Fusion.Prologue p -> prologue(m, p);
+                case Fusion.Dense d -> dense(m, d);
+                case Fusion.RowSoftmax s -> softmax(m, s);
+            }
+        }
+        m.addStatement("$T output = $T.wrap($N, n, $N)", TENSOR, COMPILED, value(last), features(last));
+        m.beginControlFlow("if (!recording)")
+                .addStatement("lease.release()")
+                .addStatement("return output")
+                .endControlFlow();
+        List<CodeBlock> saved = new ArrayList<>();
+        saved.add(CodeBlock.of("x"));
+        for (int k : weightIndex.keySet()) {
+            saved.add(CodeBlock.of("$N", names.get("weight" + k)));
+        }
+        if (backward.saved().contains(last)) {
+            saved.add(CodeBlock.of("output"));
+        }
+        m.addStatement("int generation = lease.generation()");
+        m.addStatement("return $T.record($S, output, inputs, new $T[] {$L},\n$>$>(gradOutput, ctx) -> backward(gradOutput, ctx, $L)$<$<)",
+                GRAPH, nodeName, TENSOR, CodeBlock.join(saved, ", "), String.join(", ", backwardArguments()));
+        return m.build();
+    }
+
+    /** The backward method's parameters after the gradient and the context, as the forward's locals. */
+    private List<String> backwardArguments() {
+        List<String> out = new ArrayList<>(List.of("lease", "generation", "n", names.get("features0")));
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear) {
+                out.add(names.get("features" + (k + 1)));
+            }
+        }
+        for (int v : fusion.stored()) {
+            if (v > 0) {
+                out.add(value(v));
+            }
+        }
+        return out;
+    }
+
+    /** The pass over {@code from}'s elements computing {@code ops} (values from+1 ... to). */
+    private void elementChain(CodeBlock.Builder body, int from, List<Op.Pointwise> ops) {
+        String previous = "v" + from;
+        for (int j = 0; j < ops.size(); j++) {
+            int v = from + 1 + j;
+            String local = "v" + v;
+            body.addStatement("float $N = $L", local, Formulas.forward(ops.get(j), previous));
+            if (fusion.stored().contains(v)) {
+                body.addStatement("$N[i] = $N", value(v), local);
+            }
+            previous = local;
+        }
+    }
+
+    private void prologue(MethodSpec.Builder m, Fusion.Prologue p) {
+        for (Op.Pointwise op : p.pointwise()) {
+            m.addCode(line(op));
+        }
+        CodeBlock.Builder body = CodeBlock.builder();
+        body.addStatement("float v0 = $N[i]", value(0));
+        elementChain(body, 0, p.pointwise());
+        m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow();
+    }
+
+    private void dense(MethodSpec.Builder m, Fusion.Dense d) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        m.addCode(line(d.linear()));
+        String target = fusion.stored().contains(s + 1) ? value(s + 1) : value(d.to());
+        m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0)", GEMM, out, in, value(s), in,
+                names.get("weightData" + s), in, target);
+        if (!d.linear().bias() && d.pointwise().isEmpty()) {
+            return;
+        }
+        for (Op.Pointwise op : d.pointwise()) {
+            m.addCode(line(op));
+        }
+        CodeBlock.Builder body = CodeBlock.builder();
+        String z = "v" + (s + 1);
+        if (d.linear().bias()) {
+            body.addStatement("int i = r * $N + c", out);
+            body.addStatement("float $N = $N[i] + $N[c]", z, target, names.get("biasData" + s));
+            if (fusion.stored().contains(s + 1)) {
+                body.addStatement("$N[i] = $N", value(s + 1), z);
+            }
+        } else {
+            body.addStatement("float $N = $N[i]", z, target);
+        }
+        elementChain(body, s + 1, d.pointwise());
+        if (d.linear().bias()) {
+            m.addComment("bias$L, one pass over the GEMM's output", d.pointwise().isEmpty() ? "" : " and activations");
+            m.beginControlFlow("for (int r = 0; r < n; r++)").beginControlFlow("for (int c = 0; c < $N; c++)", out)
+                    .addCode(body.build()).endControlFlow().endControlFlow();
+        } else {
+            m.addComment("activations, one pass over the GEMM's output");
+            m.beginControlFlow("for (int i = 0; i < n * $N; i++)", out).addCode(body.build()).endControlFlow();
+        }
+    }
+
+    private void softmax(MethodSpec.Builder m, Fusion.RowSoftmax s) {
+        int v = s.from();
+        String f = features(v), in = value(v), out = value(v + 1);
+        m.addCode(line(s.softmax()));
+        m.beginControlFlow("for (int r = 0; r < n; r++)");
+        m.addStatement("int row = r * $N", f);
+        m.addStatement("double max = Double.NEGATIVE_INFINITY");
+        m.beginControlFlow("for (int c = 0; c < $N; c++)", f).addStatement("max = Math.max(max, $N[row + c])", in)
+                .endControlFlow();
+        m.addStatement("double sum = 0");
+        m.beginControlFlow("for (int c = 0; c < $N; c++)", f).addStatement("sum += Math.exp($N[row + c] - max)", in)
+                .endControlFlow();
+        if (s.softmax().log()) {
+            m.addStatement("double logSum = Math.log(sum)");
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                    .addStatement("$N[row + c] = (float) ($N[row + c] - max - logSum)", out, in).endControlFlow();
+        } else {
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                    .addStatement("$N[row + c] = (float) (Math.exp($N[row + c] - max) / sum)", out, in).endControlFlow();
+        }
+        m.endControlFlow();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Backward
+
+    /** Whether the gradient of value {@code v} (the output of the last block) needs its own buffer. */
+    private boolean lastGradBuffered() {
+        return fusion.blocks().getLast() instanceof Fusion.Dense d && !d.pointwise().isEmpty();
+    }
+
+    /** The values whose gradients live in the gradient pool. */
+    private List<Integer> scratchValues() {
+        List<Integer> out = new ArrayList<>();
+        for (Fusion.Block block : fusion.blocks()) {
+            if (block.from() > 0) {
+                out.add(block.from());
+            }
+        }
+        if (lastGradBuffered()) {
+            out.add(last);
+        }
+        return out;
+    }
+
+    /** {@code ctx.needsGrad(i) || ...} for the inputs of the operations before {@code op}, and x. */
+    private CodeBlock earlierNeedGrad(int op) {
+        List<CodeBlock> checks = new ArrayList<>();
+        checks.add(CodeBlock.of("ctx.needsGrad(0)"));
+        for (int k = 0; k < op; k++) {
+            if (weightIndex.containsKey(k)) {
+                checks.add(CodeBlock.of("ctx.needsGrad($L)", weightIndex.get(k)));
+            }
+            if (biasIndex.containsKey(k)) {
+                checks.add(CodeBlock.of("ctx.needsGrad($L)", biasIndex.get(k)));
+            }
+        }
+        return CodeBlock.join(checks, " || ");
+    }
+
+    private MethodSpec backwardMethod() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("backward").addModifiers(Modifier.PRIVATE)
+                .addJavadoc("The derivative of the node {@link #forward} records: one gradient per input.\n")
+                .returns(ArrayTypeName.of(TENSOR))
+                .addParameter(TENSOR, "gradOutput").addParameter(SAVED, "ctx")
+                .addParameter(LEASE, "lease").addParameter(TypeName.INT, "generation").addParameter(TypeName.INT, "n")
+                .addParameter(TypeName.INT, names.get("features0"));
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Linear) {
+                m.addParameter(TypeName.INT, names.get("features" + (k + 1)));
+            }
+        }
+        for (int v : fusion.stored()) {
+            if (v > 0) {
+                m.addParameter(FLOATS, value(v));
+            }
+        }
+        m.addStatement("lease.check(generation, $S)", nodeName);
+        m.addComment("reading the saved tensors checks that they were not modified in place since the forward");
+        m.addStatement("float[] $N = $T.floats(ctx.saved(0))", value(0), COMPILED);
+        int savedIndex = 1;
+        for (int k : weightIndex.keySet()) {
+            m.addStatement("float[] $N = $T.floats(ctx.saved($L))", names.get("weightData" + k), COMPILED, savedIndex++);
+        }
+        if (backward.saved().contains(last)) {
+            m.addStatement("ctx.saved($L)", savedIndex);
+        }
+        m.addStatement("$T[] grads = new $T[$L]", TENSOR, TENSOR, inputs.size() + 1);
+        List<Integer> scratch = scratchValues();
+        List<CodeBlock> lengths = scratch.stream().map(v -> CodeBlock.of("n * $N", features(v))).toList();
+        m.addStatement("$T scratch = gradients.acquire($L)", LEASE, CodeBlock.join(lengths, ", "));
+        for (int j = 0; j < scratch.size(); j++) {
+            m.addStatement("float[] $N = scratch.floats($L)", grad(scratch.get(j)), j);
+        }
+        m.addStatement("float[] $N = $T.floats(gradOutput)", names.get("gradOut"), COMPILED);
+        List<Fusion.Block> blocks = fusion.blocks();
+        for (int b = blocks.size() - 1; b >= 0; b--) {
+            Fusion.Block block = blocks.get(b);
+            String source = block.to() == last ? names.get("gradOut") : grad(block.to());
+            switch (block) {
+                case Fusion.Prologue p -> prologueBackward(m, p, source);
+                case Fusion.Dense d -> denseBackward(m, d, source);
+                case Fusion.RowSoftmax s -> softmaxBackward(m, s, source);
+            }
+        }
+        m.addStatement("scratch.release()");
+        m.addStatement("lease.release()");
+        m.addStatement("return grads");
+        return m.build();
+    }
+
+    /** Returns early when nothing before operation {@code op} needs a gradient. */
+    private void stopUnlessNeeded(MethodSpec.Builder m, int op) {
+        m.beginControlFlow("if (!($L))", earlierNeedGrad(op))
+                .addComment("nothing before this operation needs a gradient")
+                .addStatement("scratch.release()")
+                .addStatement("lease.release()")
+                .addStatement("return grads")
+                .endControlFlow();
+    }
+
+    /** Folds the derivatives of {@code ops} (values from+1 ... to) into the gradient, element by element. */
+    private void foldChain(CodeBlock.Builder body, int from, List<Op.Pointwise> ops) {
+        for (int j = ops.size() - 1; j >= 0; j--) {
+            Op.Pointwise op = ops.get(j);
+            int in = from + j, out = in + 1;
+            String a = "", y = "";
+            if (op.kind().needs() == PointwiseKind.Needs.INPUT) {
+                a = "a" + in;
+                body.addStatement("float $N = $N[i]", a, value(in));
+            } else if (op.kind().needs() == PointwiseKind.Needs.OUTPUT) {
+                y = "y" + out;
+                body.addStatement("float $N = $N[i]", y, value(out));
+            }
+            body.addStatement("g = $L", Formulas.derivative(op, "g", a, y));
+        }
+    }
+
+    private void prologueBackward(MethodSpec.Builder m, Fusion.Prologue p, String source) {
+        for (Op.Pointwise op : p.pointwise()) {
+            m.addCode(line(op));
+        }
+        CodeBlock.Builder body = CodeBlock.builder().addStatement("float g = $N[i]", source);
+        foldChain(body, 0, p.pointwise());
+        body.addStatement("$N[i] = g", grad(0));
+        m.beginControlFlow("if (ctx.needsGrad(0))")
+                .addStatement("float[] $N = new float[n * $N]", grad(0), features(0))
+                .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
+                .addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, grad(0), features(0))
+                .endControlFlow();
+    }
+
+    private void denseBackward(MethodSpec.Builder m, Fusion.Dense d, String source) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        String g = source;
+        if (!d.pointwise().isEmpty()) {
+            for (Op.Pointwise op : d.pointwise()) {
+                m.addCode(line(op));
+            }
+            m.addComment("activation derivatives folded into the incoming gradient");
+            CodeBlock.Builder body = CodeBlock.builder().addStatement("float g = $N[i]", source);
+            foldChain(body, s + 1, d.pointwise());
+            body.addStatement("$N[i] = g", grad(d.to()));
+            m.beginControlFlow("for (int i = 0; i < n * $N; i++)", out).addCode(body.build()).endControlFlow();
+            g = grad(d.to());
+        }
+        m.addCode(line(d.linear()));
+        int w = weightIndex.get(s);
+        m.beginControlFlow("if (ctx.needsGrad($L))", w)
+                .addComment("dW = g^T input")
+                .addStatement("float[] dW = new float[$N * $N]", out, in)
+                .addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, out, in, g, out, value(s), in)
+                .addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, out, in)
+                .endControlFlow();
+        if (d.linear().bias()) {
+            int b = biasIndex.get(s);
+            m.beginControlFlow("if (ctx.needsGrad($L))", b)
+                    .addComment("db = column sums of g, summed in double")
+                    .addStatement("double[] sums = new double[$N]", out)
+                    .beginControlFlow("for (int r = 0; r < n; r++)")
+                    .beginControlFlow("for (int c = 0; c < $N; c++)", out)
+                    .addStatement("sums[c] += $N[r * $N + c]", g, out)
+                    .endControlFlow().endControlFlow()
+                    .addStatement("float[] db = new float[$N]", out)
+                    .beginControlFlow("for (int c = 0; c < $N; c++)", out)
+                    .addStatement("db[c] = (float) sums[c]")
+                    .endControlFlow()
+                    .addStatement("grads[$L] = $T.wrap(db, $N)", b, COMPILED, out)
+                    .endControlFlow();
+        }
+        if (s == 0) {
+            m.beginControlFlow("if (ctx.needsGrad(0))")
+                    .addComment("dx = g W")
+                    .addStatement("float[] $N = new float[n * $N]", grad(0), in)
+                    .addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
+                            names.get("weightData" + s), in, grad(0))
+                    .addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, grad(0), in)
+                    .endControlFlow();
+        } else {
+            stopUnlessNeeded(m, s);
+            m.addComment("the gradient of the layer's input = g W");
+            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
+                    names.get("weightData" + s), in, grad(s));
+        }
+    }
+
+    private void softmaxBackward(MethodSpec.Builder m, Fusion.RowSoftmax s, String source) {
+        int v = s.from();
+        String f = features(v), y = value(v + 1);
+        String target = grad(v);
+        m.addCode(line(s.softmax()));
+        if (v == 0) {
+            m.beginControlFlow("if (ctx.needsGrad(0))");
+            m.addStatement("float[] $N = new float[n * $N]", target, f);
+        } else {
+            stopUnlessNeeded(m, v);
+        }
+        m.beginControlFlow("for (int r = 0; r < n; r++)");
+        m.addStatement("int row = r * $N", f);
+        m.addStatement("double sum = 0");
+        if (s.softmax().log()) {
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f).addStatement("sum += $N[row + c]", source)
+                    .endControlFlow();
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                    .addStatement("$N[row + c] = (float) ($N[row + c] - Math.exp($N[row + c]) * sum)", target, source, y)
+                    .endControlFlow();
+        } else {
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                    .addStatement("sum += (double) $N[row + c] * $N[row + c]", source, y).endControlFlow();
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                    .addStatement("$N[row + c] = (float) ($N[row + c] * ($N[row + c] - sum))", target, y, source)
+                    .endControlFlow();
+        }
+        m.endControlFlow();
+        if (v == 0) {
+            m.addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, target, f);
+            m.endControlFlow();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.kiln.processor;
+
+import static com.google.testing.compile.Compiler.javac;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import dev.kiln.Generator;
+import dev.kiln.Parameter;
+import dev.kiln.Tensor;
+import dev.kiln.nn.Module;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.tools.JavaFileObject;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Random MLPs (depth 1 to 4, sizes including 1 and odd ones, random activations, with and without
+ * bias) compiled by the processor at test time, loaded from the compilation's class files, and run
+ * against their own eager forward: same outputs and same gradients of the input and every parameter.
+ */
+class CompiledAgainstEagerPropertyTest {
+
+    /** One layer of a random MLP. */
+    record Layer(int out, boolean bias, String activation) {}
+
+    /** A random MLP: input features, layers, and whether it ends with logSoftmax(1). */
+    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch) {
+        String source() {
+            StringBuilder s = new StringBuilder();
+            s.append("package test;\n")
+                    .append("import dev.kiln.Tensor;\n")
+                    .append("import dev.kiln.annotations.Model;\n")
+                    .append("import dev.kiln.nn.F;\n")
+                    .append("import dev.kiln.nn.Linear;\n")
+                    .append("import dev.kiln.nn.Module;\n")
+                    .append("@Model\npublic class Mlp extends Module {\n");
+            int features = in;
+            for (int i = 0; i < layers.size(); i++) {
+                Layer layer = layers.get(i);
+                s.append("    final Linear l").append(i).append(" = new Linear(").append(features).append(", ")
+                        .append(layer.out()).append(", ").append(layer.bias()).append(");\n");
+                features = layer.out();
+            }
+            s.append("    public Mlp() {\n    }\n");
+            s.append("    @Override public Tensor forward(Tensor x) {\n");
+            for (int i = 0; i < layers.size(); i++) {
+                String call = "l" + i + ".invoke(" + (i == 0 ? "x" : "h" + (i - 1)) + ")";
+                String expression = switch (layers.get(i).activation()) {
+                    case "relu" -> call + ".relu()";
+                    case "sigmoid" -> "F.sigmoid(" + call + ")";
+                    case "tanh" -> call + ".tanh()";
+                    case "leakyRelu" -> "F.leakyRelu(" + call + ", 0.2)";
+                    case "clampMin" -> call + ".clampMin(0)";
+                    default -> call;
+                };
+                s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
+            }
+            s.append("        return h").append(layers.size() - 1).append(logSoftmax ? ".logSoftmax(1)" : "")
+                    .append(";\n    }\n}\n");
+            return s.toString();
+        }
+    }
+
+    @Provide
+    Arbitrary<Mlp> mlps() {
+        Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
+        Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
+                Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "none")).as(Layer::new);
+        return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
+                Arbitraries.integers().between(1, 6)).as(Mlp::new);
+    }
+
+    @Property(tries = 25)
+    void aCompiledMlpComputesWhatItsEagerForwardComputes(@ForAll("mlps") Mlp mlp) throws Exception {
+        String source = mlp.source();
+        Compilation compilation = javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror")
+                .compile(JavaFileObjects.forSourceString("test.Mlp", source));
+        assertThat(compilation.status()).as(source + "\n" + compilation.diagnostics()).isEqualTo(Compilation.Status.SUCCESS);
+        ClassLoader loader = new CompiledClasses(compilation.generatedFiles(), getClass().getClassLoader());
+        Module eager = (Module) loader.loadClass("test.Mlp").getConstructor().newInstance();
+        Module compiled = (Module) loader.loadClass("test.MlpKiln").getConstructor().newInstance();
+        compiled.loadStateDict(eager.stateDict(), true);
+
+        Generator g = new Generator(mlp.hashCode());
+        Tensor x = Tensor.randn(g, mlp.batch(), mlp.in());
+        Tensor xe = x.detach().requiresGrad(true);
+        Tensor xc = x.detach().requiresGrad(true);
+        Tensor ye = eager.invoke(xe);
+        Tensor yc = compiled.invoke(xc);
+        assertClose(yc, ye, "output");
+        Tensor weights = Tensor.randn(g, ye.shape().toArray());
+        ye.times(weights).sum().backward();
+        yc.times(weights).sum().backward();
+        assertClose(xc.grad(), xe.grad(), "x.grad");
+        Map<String, Parameter> compiledParams = compiled.namedParameters();
+        for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
+            assertClose(compiledParams.get(e.getKey()).grad(), e.getValue().grad(), e.getKey() + ".grad");
+        }
+    }
+
+    private static void assertClose(Tensor actual, Tensor expected, String what) {
+        assertThat(actual.shape()).as(what).isEqualTo(expected.shape());
+        float[] a = actual.contiguous().toFloatArray();
+        float[] e = expected.contiguous().toFloatArray();
+        double scale = 0, error = 0;
+        for (int i = 0; i < e.length; i++) {
+            scale = Math.max(scale, Math.abs(e[i]));
+            error = Math.max(error, Math.abs(a[i] - e[i]));
+        }
+        assertThat(error).as(what).isLessThanOrEqualTo(1e-5 * Math.max(scale, 1e-3));
+    }
+
+    /** Defines the classes javac wrote into the compilation's class output. */
+    private static final class CompiledClasses extends ClassLoader {
+        private final Map<String, byte[]> classes = new HashMap<>();
+
+        CompiledClasses(List<JavaFileObject> files, ClassLoader parent) {
+            super(parent);
+            List<JavaFileObject> classFiles = new ArrayList<>();
+            for (JavaFileObject file : files) {
+                if (file.getKind() == JavaFileObject.Kind.CLASS) {
+                    classFiles.add(file);
+                }
+            }
+            for (JavaFileObject file : classFiles) {
+                String path = file.toUri().getPath();
+                String name = path.substring(path.indexOf("/test/") + 1, path.length() - ".class".length())
+                        .replace('/', '.');
+                try (InputStream in = file.openInputStream()) {
+                    classes.put(name, in.readAllBytes());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            byte[] bytes = classes.get(name);
+            if (bytes == null) {
+                throw new ClassNotFoundException(name);
+            }
+            return defineClass(name, bytes, 0, bytes.length);
+        }
+    }
+}

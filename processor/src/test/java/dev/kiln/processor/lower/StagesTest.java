@@ -1,0 +1,96 @@
+package dev.kiln.processor.lower;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.processor.Report;
+import dev.kiln.processor.autodiff.Backward;
+import dev.kiln.processor.fuse.Fusion;
+import dev.kiln.processor.ir.ModelGraph;
+import dev.kiln.processor.ir.Op;
+import dev.kiln.processor.ir.PointwiseKind;
+import dev.kiln.processor.read.Expr;
+import dev.kiln.processor.read.LayerSource;
+import dev.kiln.processor.read.ModelSource;
+import dev.kiln.processor.read.SizeExpr;
+import dev.kiln.processor.read.SourcePosition;
+import dev.kiln.processor.read.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Lower, differentiate and fuse on source models built by hand, without javac. */
+class StagesTest {
+    private static final SourcePosition AT = SourcePosition.line(1);
+
+    private static LayerSource linear(String name, long in, long out, boolean bias) {
+        return new LayerSource(name, "Linear", false, List.of(new SizeExpr.Constant(in), new SizeExpr.Constant(out)),
+                bias, List.of(), SourcePosition.line(2));
+    }
+
+    private static Expr call(String layer, Expr argument) {
+        return new Expr.LayerCall(layer, argument, AT);
+    }
+
+    private static Expr method(Expr receiver, String name, Expr... arguments) {
+        return new Expr.TensorMethod(receiver, name, List.of(arguments), AT);
+    }
+
+    private static ModelSource model(List<LayerSource> layers, Statement... body) {
+        return new ModelSource("Net", List.of(), layers, "x", List.of(), List.of(body), AT);
+    }
+
+    /** relu(l1(x)) then sigmoid(l2(h)) then logSoftmax: a local, two dense blocks and a softmax. */
+    private static ModelGraph classifier(Report report) {
+        Expr x = new Expr.Variable("x", AT);
+        ModelSource source = model(List.of(linear("l1", 4, 3, true), linear("l2", 3, 2, false)),
+                new Statement.Local("h", method(call("l1", x), "relu"), AT),
+                new Statement.Return(method(method(call("l2", new Expr.Variable("h", AT)), "sigmoid"), "logSoftmax",
+                        new Expr.Number(1, AT)), AT));
+        return Lowering.lower(source, "p", report);
+    }
+
+    @Test
+    void localsBecomeOneChain() {
+        Report report = new Report();
+        ModelGraph graph = classifier(report);
+        assertThat(report.isClean()).isTrue();
+        assertThat(graph.ops()).hasSize(5);
+        assertThat(graph.ops().get(0)).isInstanceOf(Op.Linear.class);
+        assertThat(((Op.Pointwise) graph.ops().get(1)).kind()).isEqualTo(PointwiseKind.RELU);
+        assertThat(graph.ops().get(4)).isInstanceOf(Op.Softmax.class);
+    }
+
+    @Test
+    void theBackwardKeepsWhatItsDerivativesRead() {
+        ModelGraph graph = classifier(new Report());
+        Backward backward = Backward.of(graph);
+        assertThat(backward.steps()).extracting(Backward.Step::op).containsExactly(4, 3, 2, 1, 0);
+        // x and relu's output for the GEMMs (relu's output also for its own derivative),
+        // sigmoid's output, the log-softmax output.
+        assertThat(backward.saved()).containsExactly(0, 2, 4, 5);
+    }
+
+    @Test
+    void fusionPutsActivationsInTheGemmEpilogue() {
+        ModelGraph graph = classifier(new Report());
+        Fusion fusion = Fusion.of(graph, Backward.of(graph));
+        assertThat(fusion.blocks()).hasSize(3);
+        assertThat(fusion.blocks().get(0)).isInstanceOf(Fusion.Dense.class);
+        assertThat(fusion.blocks().get(0).pointwise()).hasSize(1);
+        assertThat(fusion.blocks().get(1).from()).isEqualTo(2);
+        assertThat(fusion.blocks().get(2)).isInstanceOf(Fusion.RowSoftmax.class);
+        assertThat(fusion.stored()).containsExactly(0, 2, 4, 5);
+    }
+
+    @Test
+    void uncheckedConstructsAreReportedNotDropped() {
+        Expr x = new Expr.Variable("x", AT);
+        Report report = new Report();
+        ModelGraph graph = Lowering.lower(model(List.of(linear("l1", 4, 4, true)),
+                new Statement.Return(method(call("l1", x), "mm", x), SourcePosition.line(7))), "p", report);
+        assertThat(graph).isNull();
+        assertThat(report.items()).singleElement().satisfies(item -> {
+            assertThat(item.message()).startsWith("[KilnNotCompiled] Tensor.mm is checked but not yet compiled");
+            assertThat(item.position().line()).isEqualTo(1);
+        });
+    }
+}

@@ -1,0 +1,106 @@
+package dev.kiln.compiled;
+
+import dev.kiln.DType;
+import dev.kiln.Parameter;
+import dev.kiln.Shape;
+import dev.kiln.Tensor;
+import dev.kiln.internal.TensorAccess;
+import dev.kiln.nn.Linear;
+import dev.kiln.nn.Module;
+
+/** Static helpers called by generated {@code <Model>Kiln} classes. */
+public final class Compiled {
+    private static final TensorAccess ACCESS = TensorAccess.get();
+
+    private Compiled() {}
+
+    /** True when every tensor holds float32, the element type the generated loops are written for. */
+    public static boolean allFloat32(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t.dtype() != DType.FLOAT32) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code t}'s elements in row-major order from index 0: the backing array itself when the
+     * tensor is contiguous from offset 0 and covers it, otherwise a copy. Callers must not write it.
+     */
+    public static float[] floats(Tensor t) {
+        Tensor c = t.contiguous();
+        float[] array = (float[]) ACCESS.array(c);
+        int offset = ACCESS.offset(c);
+        int length = c.numel();
+        if (offset == 0 && array.length == length) {
+            return array;
+        }
+        float[] copy = new float[length];
+        System.arraycopy(array, offset, copy, 0, length);
+        return copy;
+    }
+
+    /** A fresh float32 tensor owning {@code data}. */
+    public static Tensor wrap(float[] data, int... dims) {
+        return ACCESS.wrap(DType.FLOAT32, data, dims);
+    }
+
+    /**
+     * Checks that {@code x} is a 2-d input (batch, features) that {@code first} accepts, with the
+     * text {@link Linear} itself uses when the number of features is wrong.
+     */
+    public static void checkInput(Linear first, Tensor x) {
+        if (x.dim() == 0 || x.size(-1) != first.inFeatures()) {
+            throw new IllegalArgumentException(first + ": expected an input whose last dimension has "
+                    + first.inFeatures() + " features, but got shape " + Shape.describe(x.shape().toArray()));
+        }
+        if (x.dim() != 2) {
+            throw new IllegalArgumentException(first + ": expected an input whose last dimension has "
+                    + first.inFeatures() + " features with one batch dimension before it (a compiled model takes"
+                    + " 2-d inputs), but got shape " + Shape.describe(x.shape().toArray()));
+        }
+    }
+
+    /**
+     * Checks that {@code layer} accepts the {@code features} features flowing into it, with the text
+     * {@link Linear} itself uses; sizes that the processor could not compare at compile time meet here.
+     */
+    public static void checkFeatures(Linear layer, int n, int features) {
+        if (features != layer.inFeatures()) {
+            throw new IllegalArgumentException(layer + ": expected an input whose last dimension has "
+                    + layer.inFeatures() + " features, but got shape " + Shape.describe(new int[] {n, features}));
+        }
+    }
+
+    /** Checks that {@code x} is 2-d, for a model whose forward does not start with a Linear layer. */
+    public static void checkInput(Tensor x) {
+        if (x.dim() != 2) {
+            throw new IllegalArgumentException("expected a 2-d input (batch, features) for a compiled model, but got"
+                    + " shape " + Shape.describe(x.shape().toArray()));
+        }
+    }
+
+    /**
+     * {@code layer}'s bias, for a forward generated from a constructor that builds it with one; fails
+     * clearly when the layer was built without (a bias flag that is not a literal).
+     */
+    public static Parameter bias(Linear layer) {
+        Parameter bias = layer.bias();
+        if (bias == null) {
+            throw new IllegalStateException(layer + ": the compiled forward was generated for a Linear layer with a"
+                    + " bias, but this one has none; write the bias argument of new Linear(...) as a literal");
+        }
+        return bias;
+    }
+
+    /** The layer at dotted path {@code path} of {@code model} (as in {@code namedModules()}), of type {@code type}. */
+    public static <M extends Module> M layer(Module model, String path, Class<M> type) {
+        Module m = model.namedModules().get(path);
+        if (!type.isInstance(m)) {
+            throw new IllegalStateException(model.getClass().getName() + ": the compiled forward expects a "
+                    + type.getSimpleName() + " at " + path + " but found " + m);
+        }
+        return type.cast(m);
+    }
+}
