@@ -5,159 +5,26 @@ package dev.kiln.kernels;
  * and column strides, so a transposed operand is read in place instead of copied; {@code C} is
  * written row-major (row stride n) from {@code cOff}, overwriting what was there.
  *
- * <p>The loop runs i-k-j, adding multiples of rows of B to a row of C, four rows at a time, so
- * that B and C are read in order. When rows of {@code B} are not contiguous (B transposed), B is
- * first copied into rows: k x n copies against m x n x k multiply-adds. When C is a single row or a
- * few columns (a matrix-vector product), dot products of contiguous rows of A and of B^T are
- * cheaper than that copy.
+ * <p>These entry points are stable (operations and generated code call them); they run the
+ * {@linkplain Kernels#provider() provider} chosen for this JVM: a blocked, packed Vector API GEMM
+ * when the Vector API is enabled, plain loops otherwise.
  */
 public final class Gemm {
+    private static final KernelProvider PROVIDER = Kernels.provider();
+
     private Gemm() {}
 
     public static void gemm(int m, int n, int k,
                             float[] a, int aOff, int aRs, int aCs,
                             float[] b, int bOff, int bRs, int bCs,
                             float[] c, int cOff) {
-        if (bCs != 1 && !((m == 1 || n <= 4) && aCs == 1 && bRs == 1)) {
-            float[] packed = new float[k * n];
-            for (int p = 0; p < k; p++) {
-                for (int j = 0; j < n; j++) {
-                    packed[p * n + j] = b[bOff + p * bRs + j * bCs];
-                }
-            }
-            b = packed;
-            bOff = 0;
-            bRs = n;
-            bCs = 1;
-        }
-        if (bCs == 1) {
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * n;
-                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
-                int aRow = aOff + i * aRs;
-                int p = 0;
-                for (; p + 4 <= k; p += 4) {
-                    axpy4(n, a[aRow + p * aCs], a[aRow + (p + 1) * aCs], a[aRow + (p + 2) * aCs],
-                            a[aRow + (p + 3) * aCs], b, bOff + p * bRs, bRs, c, cRow);
-                }
-                for (; p < k; p++) {
-                    axpy(n, a[aRow + p * aCs], b, bOff + p * bRs, c, cRow);
-                }
-            }
-        } else {
-            for (int i = 0; i < m; i++) {
-                int aRow = aOff + i * aRs;
-                for (int j = 0; j < n; j++) {
-                    int bCol = bOff + j * bCs;
-                    c[cOff + i * n + j] = dot(k, a, aRow, b, bCol);
-                }
-            }
-        }
+        PROVIDER.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 
     public static void gemm(int m, int n, int k,
                             double[] a, int aOff, int aRs, int aCs,
                             double[] b, int bOff, int bRs, int bCs,
                             double[] c, int cOff) {
-        if (bCs != 1 && !((m == 1 || n <= 4) && aCs == 1 && bRs == 1)) {
-            double[] packed = new double[k * n];
-            for (int p = 0; p < k; p++) {
-                for (int j = 0; j < n; j++) {
-                    packed[p * n + j] = b[bOff + p * bRs + j * bCs];
-                }
-            }
-            b = packed;
-            bOff = 0;
-            bRs = n;
-            bCs = 1;
-        }
-        if (bCs == 1) {
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * n;
-                java.util.Arrays.fill(c, cRow, cRow + n, 0.0);
-                int aRow = aOff + i * aRs;
-                int p = 0;
-                for (; p + 4 <= k; p += 4) {
-                    axpy4(n, a[aRow + p * aCs], a[aRow + (p + 1) * aCs], a[aRow + (p + 2) * aCs],
-                            a[aRow + (p + 3) * aCs], b, bOff + p * bRs, bRs, c, cRow);
-                }
-                for (; p < k; p++) {
-                    axpy(n, a[aRow + p * aCs], b, bOff + p * bRs, c, cRow);
-                }
-            }
-        } else {
-            for (int i = 0; i < m; i++) {
-                int aRow = aOff + i * aRs;
-                for (int j = 0; j < n; j++) {
-                    int bCol = bOff + j * bCs;
-                    c[cOff + i * n + j] = dot(k, a, aRow, b, bCol);
-                }
-            }
-        }
-    }
-
-    // The inner loops live in small methods of their own: the JIT compiles and vectorises them
-    // early and well, which it does not for the same loop buried in the strided driver above.
-
-    private static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] += alpha * x[xOff + j];
-        }
-    }
-
-    private static void axpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] += alpha * x[xOff + j];
-        }
-    }
-
-    /** Four rows of x at once: y += a0 x0 + a1 x1 + a2 x2 + a3 x3, so each element of y is loaded and stored once. */
-    private static void axpy4(int n, float a0, float a1, float a2, float a3, float[] x, int xOff, int xStride,
-                              float[] y, int yOff) {
-        int x1 = xOff + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] += a0 * x[xOff + j] + a1 * x[x1 + j] + a2 * x[x2 + j] + a3 * x[x3 + j];
-        }
-    }
-
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
-    private static float dot(int k, float[] x, int xOff, float[] y, int yOff) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
-        }
-        for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** Four rows of x at once: y += a0 x0 + a1 x1 + a2 x2 + a3 x3, so each element of y is loaded and stored once. */
-    private static void axpy4(int n, double a0, double a1, double a2, double a3, double[] x, int xOff, int xStride,
-                              double[] y, int yOff) {
-        int x1 = xOff + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] += a0 * x[xOff + j] + a1 * x[x1 + j] + a2 * x[x2 + j] + a3 * x[x3 + j];
-        }
-    }
-
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
-    private static double dot(int k, double[] x, int xOff, double[] y, int yOff) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int p = 0;
-        for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
-        }
-        for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
-        }
-        return (s0 + s1) + (s2 + s3);
+        PROVIDER.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 }

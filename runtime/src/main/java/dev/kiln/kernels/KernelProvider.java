@@ -1,0 +1,34 @@
+package dev.kiln.kernels;
+
+/**
+ * The CPU kernels that have more than one implementation: plain Java loops that run everywhere
+ * ({@link Kernels#scalar()}) and, when the JVM was started with {@code --add-modules
+ * jdk.incubator.vector}, Vector API loops. {@link Kernels#provider()} is the one chosen for this
+ * JVM; callers normally go through {@link Gemm} and friends instead of holding a provider.
+ *
+ * <p>Only primitive arrays and ints cross this interface, so neither callers nor this interface
+ * mention incubator types, and code compiled against Kiln runs without the module.
+ *
+ * <p>GEMM contract (both precisions): {@code C = A B} where A is m x k and B is k x n, each read
+ * through a row and a column stride from an offset, so a transposed operand is read in place
+ * (strides may be 0 for a broadcast operand); C is written row-major, row stride n, from
+ * {@code cOff}, overwriting what was there. Implementations are safe to call from several threads
+ * at once on distinct outputs.
+ */
+public interface KernelProvider {
+
+    /** A short name for logs and benchmarks: {@code "scalar"} or {@code "vector"}. */
+    String name();
+
+    /** Single-precision GEMM; see the interface for the contract. */
+    void sgemm(int m, int n, int k,
+               float[] a, int aOff, int aRs, int aCs,
+               float[] b, int bOff, int bRs, int bCs,
+               float[] c, int cOff);
+
+    /** Double-precision GEMM; see the interface for the contract. */
+    void dgemm(int m, int n, int k,
+               double[] a, int aOff, int aRs, int aCs,
+               double[] b, int bOff, int bRs, int bCs,
+               double[] c, int cOff);
+}

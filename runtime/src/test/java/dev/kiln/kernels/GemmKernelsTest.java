@@ -1,0 +1,238 @@
+package dev.kiln.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The GEMM kernels of every provider against a naive triple loop in double precision, at awkward
+ * sizes (each of m, n, k in turn over {@link #SIZES}, the others odd), with A and B plain or
+ * transposed through their strides, at non-zero offsets, and against each other.
+ */
+class GemmKernelsTest {
+    /** Sizes around the vector length (16 floats), the register tile (6 x 32) and the blocks (KC 256, MC 144). */
+    static final int[] SIZES = {1, 4, 6, 7, 8, 13, 16, 17, 31, 64, 100, 127, 256, 1000};
+
+    /** The providers of this JVM: the scalar one, and the vector one when the module is present. */
+    static List<KernelProvider> providers() {
+        List<KernelProvider> list = new ArrayList<>(List.of(Kernels.scalar()));
+        KernelProvider auto = Kernels.choose("auto").provider();
+        if (auto != Kernels.scalar()) {
+            list.add(auto);
+        }
+        return list;
+    }
+
+    static Stream<Arguments> shapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int s : SIZES) {
+            out.add(Arguments.of(s, 17, 13));
+            out.add(Arguments.of(13, s, 17));
+            out.add(Arguments.of(17, 13, s));
+        }
+        // Across block edges: k past KC (C accumulated over k blocks), m past MC, n past NC,
+        // tiny k with large m and n (no packing), and all of them at once.
+        out.add(Arguments.of(300, 70, 600));
+        out.add(Arguments.of(7, 4200, 20));
+        out.add(Arguments.of(150, 100, 3));
+        out.add(Arguments.of(200, 300, 513));
+        out.add(Arguments.of(1, 1000, 256));
+        out.add(Arguments.of(1000, 1, 256));
+        return out.stream();
+    }
+
+    /** A matrix of rows x cols stored at an offset in a larger array, plain (row-major) or transposed (column-major). */
+    record Operand(float[] data, int off, int rs, int cs, int rows, int cols) {
+        static Operand random(SplittableRandom rnd, int rows, int cols, boolean transposed, int off) {
+            float[] data = new float[off + rows * cols + 5];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (rnd.nextDouble() * 2 - 1);
+            }
+            return transposed ? new Operand(data, off, 1, rows, rows, cols) : new Operand(data, off, cols, 1, rows, cols);
+        }
+
+        double at(int i, int j) {
+            return data[off + i * rs + j * cs];
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2}")
+    @MethodSource("shapes")
+    void sgemmMatchesNaiveProduct(int m, int n, int k) {
+        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Operand a = Operand.random(rnd, m, k, ta, 3);
+                Operand b = Operand.random(rnd, k, n, tb, 11);
+                for (KernelProvider provider : providers()) {
+                    check(provider, a, b, m, n, k, "A" + (ta ? "^T" : "") + " B" + (tb ? "^T" : ""));
+                }
+            }
+        }
+    }
+
+    /** Runs one product into a C full of NaN at an offset, then checks every element and the guard cells around it. */
+    private static void check(KernelProvider provider, Operand a, Operand b, int m, int n, int k, String layout) {
+        int cOff = 5;
+        float[] c = new float[cOff + m * n + 7];
+        java.util.Arrays.fill(c, Float.NaN);
+        provider.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, c, cOff);
+        for (int i = 0; i < cOff; i++) {
+            assertThat(c[i]).as("%s wrote before C", provider.name()).isNaN();
+        }
+        for (int i = cOff + m * n; i < c.length; i++) {
+            assertThat(c[i]).as("%s wrote after C", provider.name()).isNaN();
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0, abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double t = a.at(i, p) * b.at(p, j);
+                    sum += t;
+                    abs += Math.abs(t);
+                }
+                // The classic bound for a float sum of k products, whatever the order: (k+1) u sum|a b|.
+                double tol = (k + 1) * 0x1p-24 * abs + 1e-30;
+                float got = c[cOff + i * n + j];
+                if (!(Math.abs(got - sum) <= tol)) {
+                    fail(String.format("%s %dx%dx%d %s: C[%d][%d] = %s, expected %s (tolerance %s)",
+                            provider.name(), m, n, k, layout, i, j, got, sum, tol));
+                }
+            }
+        }
+    }
+
+    @Test
+    void providersAgreeOnTrainingShapes() {
+        int[][] shapes = {{64, 1000, 100}, {128, 10, 100}, {256, 784, 512}, {16, 13, 128}};
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            Operand a = Operand.random(rnd, m, k, false, 0);
+            Operand b = Operand.random(rnd, k, n, false, 0);
+            float[] expected = new float[m * n];
+            Kernels.scalar().sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, expected, 0);
+            for (KernelProvider provider : providers()) {
+                float[] got = new float[m * n];
+                provider.sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, got, 0);
+                for (int i = 0; i < got.length; i++) {
+                    assertThat((double) got[i]).as("%s %dx%dx%d at %d", provider.name(), m, n, k, i)
+                            .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(2 * k * 0x1p-24 * 4));
+                }
+            }
+        }
+    }
+
+    @Test
+    void broadcastOperandsWithZeroStrides() {
+        // A's rows all the same (row stride 0) and B a single column read with column stride 0, as mv and expand give.
+        int m = 9, n = 1, k = 40;
+        float[] a = new float[k];
+        float[] b = new float[k];
+        for (int p = 0; p < k; p++) {
+            a[p] = p * 0.25f - 3;
+            b[p] = 1 - p * 0.125f;
+        }
+        double dot = 0;
+        for (int p = 0; p < k; p++) {
+            dot += (double) a[p] * b[p];
+        }
+        for (KernelProvider provider : providers()) {
+            float[] c = new float[m * n];
+            provider.sgemm(m, n, k, a, 0, 0, 1, b, 0, 1, 0, c, 0);
+            for (float v : c) {
+                assertThat((double) v).as(provider.name()).isCloseTo(dot, org.assertj.core.data.Offset.offset(1e-3));
+            }
+        }
+    }
+
+    @Test
+    void emptyDepthWritesZeros() {
+        for (KernelProvider provider : providers()) {
+            float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+            provider.sgemm(2, 3, 0, new float[0], 0, 0, 1, new float[0], 0, 3, 1, c, 0);
+            assertThat(c).as(provider.name()).containsOnly(0f);
+            double[] d = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+            provider.dgemm(3, 2, 0, new double[0], 0, 0, 1, new double[0], 0, 2, 1, d, 0);
+            assertThat(d).as(provider.name()).containsOnly(0.0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2}")
+    @MethodSource("shapes")
+    void dgemmMatchesNaiveProduct(int m, int n, int k) {
+        SplittableRandom rnd = new SplittableRandom(m * 1000L + n * 10L + k);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                int aOff = 2, bOff = 9, cOff = 4;
+                double[] a = rnd.doubles(aOff + m * k, -1, 1).toArray();
+                double[] b = rnd.doubles(bOff + k * n, -1, 1).toArray();
+                int aRs = ta ? 1 : k, aCs = ta ? m : 1, bRs = tb ? 1 : n, bCs = tb ? k : 1;
+                for (KernelProvider provider : providers()) {
+                    double[] c = new double[cOff + m * n];
+                    java.util.Arrays.fill(c, Double.NaN);
+                    provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double sum = 0, abs = 0;
+                            for (int p = 0; p < k; p++) {
+                                double t = a[aOff + i * aRs + p * aCs] * b[bOff + p * bRs + j * bCs];
+                                sum += t;
+                                abs += Math.abs(t);
+                            }
+                            double tol = (k + 1) * 0x1p-53 * abs + 1e-300;
+                            double got = c[cOff + i * n + j];
+                            if (!(Math.abs(got - sum) <= tol)) {
+                                fail(String.format("%s dgemm %dx%dx%d ta=%s tb=%s: C[%d][%d] = %s, expected %s",
+                                        provider.name(), m, n, k, ta, tb, i, j, got, sum));
+                            }
+                        }
+                    }
+                    assertThat(c[0]).isNaN();
+                }
+            }
+        }
+    }
+
+    @Test
+    void propertyScalarForcesTheScalarKernels() {
+        Kernels.Choice choice = Kernels.choose("scalar");
+        assertThat(choice.provider()).isSameAs(Kernels.scalar());
+        assertThat(choice.reason()).contains("kiln.kernels=scalar");
+        assertThat(Kernels.choose(" Scalar ").provider()).isSameAs(Kernels.scalar());
+    }
+
+    @Test
+    void vectorKernelsAreChosenWhenTheModuleIsPresent() {
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        Kernels.Choice choice = Kernels.choose(null);
+        if (present) {
+            // Surefire runs with --add-modules jdk.incubator.vector (the parent pom's argLine).
+            assertThat(choice.provider().name()).isEqualTo("vector");
+            assertThat(Kernels.provider().name()).isEqualTo(System.getProperty(Kernels.PROPERTY, "auto")
+                    .equals("scalar") ? "scalar" : "vector");
+        } else {
+            assertThat(choice.provider()).isSameAs(Kernels.scalar());
+            assertThat(choice.level()).isEqualTo(Level.INFO);
+            assertThat(choice.reason()).contains("--add-modules jdk.incubator.vector");
+        }
+    }
+
+    @Test
+    void unknownPropertyValueWarnsAndChoosesAutomatically() {
+        Kernels.Choice choice = Kernels.choose("avx9000");
+        assertThat(choice.level()).isEqualTo(Level.WARNING);
+        assertThat(choice.reason()).contains("avx9000");
+        assertThat(choice.provider().name()).isEqualTo(Kernels.choose("auto").provider().name());
+    }
+}
