@@ -201,14 +201,15 @@ public final class Pointwise {
     }
 
     enum Binary {
-        ADD("plus", "AddBackward0", Double::sum, Long::sum, false, (g, a, b, y) -> new Tensor[] {g, g}),
-        SUB("minus", "SubBackward0", (p, q) -> p - q, (p, q) -> p - q, false,
+        ADD("plus", "AddBackward0", Double::sum, Elementwise.Arithmetic.ADD, Long::sum, false,
+                (g, a, b, y) -> new Tensor[] {g, g}),
+        SUB("minus", "SubBackward0", (p, q) -> p - q, Elementwise.Arithmetic.SUB, (p, q) -> p - q, false,
                 (g, a, b, y) -> new Tensor[] {g, g.unaryMinus()}),
-        MUL("times", "MulBackward0", (p, q) -> p * q, (p, q) -> p * q, true,
+        MUL("times", "MulBackward0", (p, q) -> p * q, Elementwise.Arithmetic.MUL, (p, q) -> p * q, true,
                 (g, a, b, y) -> new Tensor[] {g.times(b), g.times(a)}),
-        DIV("div", "DivBackward0", (p, q) -> p / q, null, true,
+        DIV("div", "DivBackward0", (p, q) -> p / q, Elementwise.Arithmetic.DIV, null, true,
                 (g, a, b, y) -> new Tensor[] {g.div(b), g.times(a).div(b.times(b)).unaryMinus()}),
-        POW("pow", "PowBackward1", Math::pow, Pointwise::powLong, true, (g, a, b, y) -> new Tensor[] {
+        POW("pow", "PowBackward1", Math::pow, null, Pointwise::powLong, true, (g, a, b, y) -> new Tensor[] {
                 g.times(b).times(a.pow(b.minus(1.0))),
                 // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
                 Tensor.where(a.eq(0.0).logicalAnd(b.ge(0.0)), Tensor.zerosLike(y), g.times(y).times(a.log()))});
@@ -216,16 +217,19 @@ public final class Pointwise {
         final String method;
         final String backwardName;
         final DoubleBinaryOperator f;
+        /** The float32 loop of its own, for the four arithmetic operations; null for the others. */
+        final Elementwise.Arithmetic arithmetic;
         /** The integer version; null where integers give float32 (true division). */
         final LongBinaryOperator integral;
         final boolean savesInputs;
         final BinaryDerivative derivative;
 
-        Binary(String method, String backwardName, DoubleBinaryOperator f, LongBinaryOperator integral,
-               boolean savesInputs, BinaryDerivative derivative) {
+        Binary(String method, String backwardName, DoubleBinaryOperator f, Elementwise.Arithmetic arithmetic,
+               LongBinaryOperator integral, boolean savesInputs, BinaryDerivative derivative) {
             this.method = method;
             this.backwardName = backwardName;
             this.f = f;
+            this.arithmetic = arithmetic;
             this.integral = integral;
             this.savesInputs = savesInputs;
             this.derivative = derivative;
@@ -245,8 +249,11 @@ public final class Pointwise {
         }
         int n = numel(dims);
         Object out = switch (type) {
-            case FLOAT32 -> Elementwise.zip((float[]) Views.readBroadcast(a, dims, type),
-                    (float[]) Views.readBroadcast(b, dims, type), n, op.f);
+            case FLOAT32 -> op.arithmetic != null
+                    ? Elementwise.arithmetic(op.arithmetic, (float[]) Views.readBroadcast(a, dims, type),
+                            (float[]) Views.readBroadcast(b, dims, type), n)
+                    : Elementwise.zip((float[]) Views.readBroadcast(a, dims, type),
+                            (float[]) Views.readBroadcast(b, dims, type), n, op.f);
             case FLOAT64 -> Elementwise.zip((double[]) Views.readBroadcast(a, dims, type),
                     (double[]) Views.readBroadcast(b, dims, type), n, op.f);
             case INT64, BOOL -> Elementwise.zip((long[]) Views.readBroadcast(a, dims, DType.INT64),
