@@ -14,20 +14,37 @@ public final class Dims {
         return dim < 0 ? dim + span : dim;
     }
 
+    /** The size of {@code dims} at dimension {@code i} of a rank-{@code rank} result, aligned at the right. */
+    public static int alignedSize(int[] dims, int i, int rank) {
+        int lead = rank - dims.length;
+        return i < lead ? 1 : dims[i - lead];
+    }
+
+    /** The first dimension of the result at which two shapes do not broadcast, or -1 when they do. */
+    public static int broadcastMismatch(int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        for (int i = 0; i < rank; i++) {
+            int da = alignedSize(a, i, rank), db = alignedSize(b, i, rank);
+            if (da != db && da != 1 && db != 1) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * The NumPy/PyTorch broadcast of two shapes (aligned at the right, each pair of sizes equal or one
      * of them 1), or null when they do not broadcast.
      */
     public static int[] broadcastOrNull(int[] a, int[] b) {
+        if (broadcastMismatch(a, b) >= 0) {
+            return null;
+        }
         int rank = Math.max(a.length, b.length);
         int[] out = new int[rank];
         for (int i = 0; i < rank; i++) {
-            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                return null;
-            }
-            out[i] = da == 1 ? db : da;
+            int da = alignedSize(a, i, rank);
+            out[i] = da == 1 ? alignedSize(b, i, rank) : da;
         }
         return out;
     }

@@ -17,20 +17,15 @@ final class Broadcast {
      * them 1.
      */
     static int[] shapes(int[] a, int[] b, String op) {
-        int[] out = Dims.broadcastOrNull(a, b);
-        if (out == null) {
+        int bad = Dims.broadcastMismatch(a, b);
+        if (bad >= 0) {
             int rank = Math.max(a.length, b.length);
-            for (int i = 0; i < rank; i++) {
-                int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-                int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-                if (da != db && da != 1 && db != 1) {
-                    throw new IllegalArgumentException(op + ": shapes " + Shape.describe(a) + " and "
-                            + Shape.describe(b) + " cannot be broadcast: size " + da + " does not match size " + db
-                            + " at dimension " + i + " of the result (sizes must be equal or 1)");
-                }
-            }
+            throw new IllegalArgumentException(op + ": shapes " + Shape.describe(a) + " and " + Shape.describe(b)
+                    + " cannot be broadcast: size " + Dims.alignedSize(a, bad, rank) + " does not match size "
+                    + Dims.alignedSize(b, bad, rank) + " at dimension " + bad + " of the result (sizes must be equal"
+                    + " or 1)");
         }
-        return out;
+        return Dims.broadcastOrNull(a, b);
     }
 
     /** Strides that read a tensor of {@code dims}/{@code strides} as if expanded to {@code target}. */

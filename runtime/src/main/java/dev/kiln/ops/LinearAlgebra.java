@@ -101,7 +101,11 @@ public final class LinearAlgebra {
             throw new IllegalArgumentException("dot: expected 1-d tensors of the same length, but got shapes "
                     + Shape.describe(Views.ACCESS.dims(a)) + " and " + Shape.describe(Views.ACCESS.dims(b)));
         }
-        Tensor y = product(a.unsqueeze(0), b, 1, 1, 1, k, false, new int[0]);
+        Tensor row;
+        try (var noGrad = dev.kiln.Kiln.noGrad()) {
+            row = a.unsqueeze(0); // only the kernel reads it: no node for it on the tape
+        }
+        Tensor y = product(row, b, 1, 1, 1, k, false, new int[0]);
         return Graph.record("DotBackward0", y, new Tensor[] {a, b}, new Tensor[] {a, b}, (g, ctx) -> new Tensor[] {
             ctx.needsGrad(0) ? ctx.saved(1).times(g) : null,
             ctx.needsGrad(1) ? ctx.saved(0).times(g) : null});
