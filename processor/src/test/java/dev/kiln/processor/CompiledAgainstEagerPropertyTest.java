@@ -34,9 +34,32 @@ class CompiledAgainstEagerPropertyTest {
     /** One layer of a random MLP. */
     record Layer(int out, boolean bias, String activation) {}
 
-    /** A random MLP: input features, layers, and whether it ends with logSoftmax(1). */
-    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch) {
-        String source() {
+    /**
+     * A random MLP: input features, layers, whether it ends with logSoftmax(1), the batch size, and
+     * how many of its first layers sit in a composed {@code @Model} class {@code Block} (0: none).
+     */
+    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch, int composed) {
+        /** The number of layers in {@code Block}. */
+        int split() {
+            return Math.min(composed, layers.size());
+        }
+
+        /** The sources: {@code test.Mlp} and, when layers are composed, {@code test.Block}. */
+        List<JavaFileObject> sources() {
+            List<JavaFileObject> files = new ArrayList<>();
+            files.add(JavaFileObjects.forSourceString("test.Mlp", source("Mlp", split(), layers.size(),
+                    split() > 0 ? "    final Block block = new Block(" + in + ");\n" : "")));
+            if (split() > 0) {
+                files.add(JavaFileObjects.forSourceString("test.Block", source("Block", 0, split(), "")));
+            }
+            return files;
+        }
+
+        /**
+         * The class holding layers {@code from} until {@code to}; the Block's first layer takes its
+         * input size from the constructor parameter {@code dIn}, so its sizes are bound at the caller.
+         */
+        private String source(String name, int from, int to, String blockField) {
             StringBuilder s = new StringBuilder();
             s.append("package test;\n")
                     .append("import dev.kiln.Tensor;\n")
@@ -44,18 +67,25 @@ class CompiledAgainstEagerPropertyTest {
                     .append("import dev.kiln.nn.F;\n")
                     .append("import dev.kiln.nn.Linear;\n")
                     .append("import dev.kiln.nn.Module;\n")
-                    .append("@Model\npublic class Mlp extends Module {\n");
-            int features = in;
-            for (int i = 0; i < layers.size(); i++) {
+                    .append("@Model\npublic class ").append(name).append(" extends Module {\n")
+                    .append(blockField);
+            boolean block = name.equals("Block");
+            int features = from == 0 ? in : layers.get(from - 1).out();
+            StringBuilder constructor = new StringBuilder();
+            for (int i = from; i < to; i++) {
                 Layer layer = layers.get(i);
-                s.append("    final Linear l").append(i).append(" = new Linear(").append(features).append(", ")
+                s.append("    final Linear l").append(i).append(";\n");
+                constructor.append("        l").append(i).append(" = new Linear(")
+                        .append(block && i == 0 ? "dIn" : String.valueOf(features)).append(", ")
                         .append(layer.out()).append(", ").append(layer.bias()).append(");\n");
                 features = layer.out();
             }
-            s.append("    public Mlp() {\n    }\n");
+            s.append("    public ").append(name).append(block ? "(int dIn)" : "()").append(" {\n")
+                    .append(constructor).append("    }\n");
             s.append("    @Override public Tensor forward(Tensor x) {\n");
-            for (int i = 0; i < layers.size(); i++) {
-                String call = "l" + i + ".invoke(" + (i == 0 ? "x" : "h" + (i - 1)) + ")";
+            String previous = from == 0 ? "x" : "block.invoke(x)";
+            for (int i = from; i < to; i++) {
+                String call = "l" + i + ".invoke(" + previous + ")";
                 String expression = switch (layers.get(i).activation()) {
                     case "relu" -> call + ".relu()";
                     case "sigmoid" -> "F.sigmoid(" + call + ")";
@@ -65,8 +95,9 @@ class CompiledAgainstEagerPropertyTest {
                     default -> call;
                 };
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
+                previous = "h" + i;
             }
-            s.append("        return h").append(layers.size() - 1).append(logSoftmax ? ".logSoftmax(1)" : "")
+            s.append("        return ").append(previous).append(logSoftmax && !block ? ".logSoftmax(1)" : "")
                     .append(";\n    }\n}\n");
             return s.toString();
         }
@@ -78,15 +109,15 @@ class CompiledAgainstEagerPropertyTest {
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
                 Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "none")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
-                Arbitraries.integers().between(1, 6)).as(Mlp::new);
+                Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4)).as(Mlp::new);
     }
 
     @Property(tries = 25)
     void aCompiledMlpComputesWhatItsEagerForwardComputes(@ForAll("mlps") Mlp mlp) throws Exception {
-        String source = mlp.source();
+        List<JavaFileObject> sources = mlp.sources();
         Compilation compilation = javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror")
-                .compile(JavaFileObjects.forSourceString("test.Mlp", source));
-        assertThat(compilation.status()).as(source + "\n" + compilation.diagnostics()).isEqualTo(Compilation.Status.SUCCESS);
+                .compile(sources);
+        assertThat(compilation.status()).as(mlp + "\n" + compilation.diagnostics()).isEqualTo(Compilation.Status.SUCCESS);
         ClassLoader loader = new CompiledClasses(compilation.generatedFiles(), getClass().getClassLoader());
         Module eager = (Module) loader.loadClass("test.Mlp").getConstructor().newInstance();
         Module compiled = (Module) loader.loadClass("test.MlpKiln").getConstructor().newInstance();

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The processor inside javac: clean models compile, and each error lands on its line. */
 class ModelProcessorTest {
 
-    private static Compilation compile(JavaFileObject source) {
-        return javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror").compile(source);
+    private static Compilation compile(JavaFileObject... sources) {
+        return javac().withProcessors(new ModelProcessor()).withOptions("-Xlint:all", "-Werror").compile(sources);
     }
 
     private static JavaFileObject source(String name, String... lines) {
@@ -96,6 +96,101 @@ class ModelProcessorTest {
                         + " linear1 (line 11)")
                 .inFile(net)
                 .onLineContaining("linear2 = new Linear(64, 1)");
+    }
+
+    private static JavaFileObject encoder(String forwardBody) {
+        return source("Encoder",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class Encoder extends Module {",
+                "    final Linear linear;",
+                "    public Encoder(int dIn, int dOut) {",
+                "        linear = new Linear(dIn, dOut);",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        " + forwardBody,
+                "    }",
+                "}");
+    }
+
+    private static JavaFileObject autoencoder(String encoderSizes) {
+        return source("Autoencoder",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class Autoencoder extends Module {",
+                "    final Linear input = new Linear(13, 32);",
+                "    final Encoder encoder;",
+                "    final Linear output;",
+                "    public Autoencoder(int code) {",
+                "        encoder = new Encoder(" + encoderSizes + ");",
+                "        output = new Linear(code, 13);",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        return output.invoke(encoder.invoke(input.invoke(x).relu()).tanh());",
+                "    }",
+                "}");
+    }
+
+    @Test
+    void aComposedModelIsCompiledInlineWithItsSizesBoundByTheCaller() {
+        Compilation compilation = compile(encoder("return linear.invoke(x).sigmoid();"), autoencoder("32, code"));
+        assertThat(compilation).succeededWithoutWarnings();
+        assertThat(compilation).generatedSourceFile("test.AutoencoderKiln").contentsAsUtf8String()
+                .contains("Compiled.layer(this, \"encoder.linear\", Linear.class)");
+        assertThat(compilation).generatedSourceFile("test.AutoencoderKiln").contentsAsUtf8String()
+                .contains("linear.invoke(x).sigmoid() (in Encoder.forward, as encoder)");
+    }
+
+    @Test
+    void aComposedModelThatCannotAcceptItsInputIsAnErrorWhereItIsBuilt() {
+        JavaFileObject outer = autoencoder("64, code");
+        Compilation compilation = compile(encoder("return linear.invoke(x);"), outer);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnSizeMismatch] encoder.linear expects 64 input features but receives 32"
+                        + " from input (line 8)")
+                .inFile(outer)
+                .onLineContaining("encoder = new Encoder(64, code)");
+    }
+
+    @Test
+    void aComposedModelWhoseForwardIsNotCompiledIsAnErrorAtTheCall() {
+        JavaFileObject inner = source("Encoder",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model(compile = false)",
+                "public class Encoder extends Module {",
+                "    final Linear linear;",
+                "    public Encoder(int dIn, int dOut) {",
+                "        linear = new Linear(dIn, dOut);",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        Tensor y = linear.invoke(x);",
+                "        for (int i = 0; i < 2; i++) {",
+                "            y = linear.invoke(y);",
+                "        }",
+                "        return y;",
+                "    }",
+                "}");
+        JavaFileObject outer = autoencoder("32, code");
+        Compilation compilation = compile(inner, outer);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnNotCompiled] calling the @Model field encoder whose forward cannot be compiled"
+                        + " (a for loop is checked but not yet compiled)")
+                .inFile(outer)
+                .onLineContaining("return output.invoke(encoder.invoke(");
     }
 
     @Test

@@ -47,14 +47,25 @@ public final class ModelChecker {
     /** How many features a value has (null when unknown), and what produced it, for messages. */
     private record Flow(Size features, String producer, long line) {}
 
+    /** Reports a layer of a composed model that does not accept what flows into that model. */
+    private interface EntryMismatch {
+        void report(String layerPath, Size expected);
+    }
+
     private final ModelSource model;
     private final Report report;
     private final Map<String, LayerSource> layers = new LinkedHashMap<>();
     private final Map<String, Flow> variables = new HashMap<>();
+    /** What flows into forward's parameter. */
+    private final Flow entry;
+    /** For a composed model checked from its caller: where mismatches of the entry flow go; else null. */
+    private final EntryMismatch entryMismatch;
 
-    private ModelChecker(ModelSource model, Report report) {
+    private ModelChecker(ModelSource model, Report report, Flow entry, EntryMismatch entryMismatch) {
         this.model = model;
         this.report = report;
+        this.entry = entry;
+        this.entryMismatch = entryMismatch;
         for (LayerSource layer : model.layers()) {
             layers.put(layer.name(), layer);
         }
@@ -62,29 +73,27 @@ public final class ModelChecker {
 
     /** Checks {@code model}, adding what is wrong to {@code report}. */
     public static void check(ModelSource model, Report report) {
-        new ModelChecker(model, report).run();
+        Size inputFeatures = model.inputShape().isEmpty() ? null : Size.of(model.inputShape().getLast());
+        new ModelChecker(model, report, new Flow(inputFeatures, "the input", model.position().line()), null).run();
     }
 
-    private void run() {
-        List<?> shape = model.inputShape();
-        Size inputFeatures = shape.isEmpty() ? null : Size.of(model.inputShape().getLast());
-        variables.put(model.forwardParameter(), new Flow(inputFeatures, "the input", model.position().line()));
-        boolean returned = false;
+    /** Follows the flow through forward; returns what it returns (null when it has no return). */
+    private Flow run() {
+        variables.put(model.forwardParameter(), entry);
+        Flow returned = null;
         for (Statement statement : model.body()) {
             switch (statement) {
                 case Statement.Local local -> variables.put(local.name(), evaluate(local.value()));
-                case Statement.Return ret -> {
-                    evaluate(ret.value());
-                    returned = true;
-                }
+                case Statement.Return ret -> returned = evaluate(ret.value());
                 case Statement.Unsupported unsupported ->
                         report.error(ErrorMessages.unsupportedStatement(unsupported.description(), model.className()),
                                 unsupported.position());
             }
         }
-        if (!returned) {
+        if (returned == null) {
             report.error(ErrorMessages.noReturn(model.className()), model.position());
         }
+        return returned;
     }
 
     private Flow unknown(SourcePosition position) {
@@ -149,14 +158,13 @@ public final class ModelChecker {
     /** The flow out of {@code layer} given the flow into it; reports a provable size mismatch. */
     private Flow apply(LayerSource layer, Flow input, SourcePosition call) {
         if (layer.model()) {
-            return new Flow(null, layer.name(), layer.position().line());
+            return composed(layer, input);
         }
         switch (layer.type()) {
             case "Linear" -> {
                 Size expected = layer.sizes().isEmpty() ? null : Size.of(layer.sizes().getFirst());
                 if (expected != null && input.features() != null && input.features().provablyDiffers(expected)) {
-                    report.error(ErrorMessages.sizeMismatch(layer.name(), expected.toString(),
-                            input.features().toString(), input.producer(), input.line()), layer.position());
+                    mismatch(layer, layer.name(), expected, input);
                 }
                 Size out = layer.sizes().size() < 2 ? null : Size.of(layer.sizes().get(1));
                 return new Flow(out, layer.name(), layer.position().line());
@@ -179,6 +187,35 @@ public final class ModelChecker {
                         model.className()), call);
                 return unknown(call);
             }
+        }
+    }
+
+    /**
+     * The flow out of a composed {@code @Model} layer: its forward checked with its sizes as this
+     * model builds it. A layer inside it that cannot accept what flows in is reported here, on the
+     * line that builds the composed model; its other errors belong to its own compilation.
+     */
+    private Flow composed(LayerSource layer, Flow input) {
+        if (layer.submodel() == null) {
+            return new Flow(null, layer.name(), layer.position().line());
+        }
+        ModelSource sub = layer.submodel().withArguments(layer.sizes());
+        Flow out = new ModelChecker(sub, new Report(), input,
+                (inner, expected) -> mismatch(layer, layer.name() + "." + inner, expected, input)).run();
+        return new Flow(out == null ? null : out.features(), layer.name(), layer.position().line());
+    }
+
+    /**
+     * Reports that the layer at {@code path} expects {@code expected} features but receives
+     * {@code input}: on {@code layer}'s line, or, when the input is what flows into this model from a
+     * caller that composes it, to that caller.
+     */
+    private void mismatch(LayerSource layer, String path, Size expected, Flow input) {
+        if (entryMismatch != null && input == entry) {
+            entryMismatch.report(path, expected);
+        } else {
+            report.error(ErrorMessages.sizeMismatch(path, expected.toString(), input.features().toString(),
+                    input.producer(), input.line()), layer.position());
         }
     }
 

@@ -29,13 +29,17 @@ public final class Lowering {
     private final Report report;
     private final Map<String, LayerSource> layers = new LinkedHashMap<>();
     private final Map<String, List<Op>> variables = new HashMap<>();
-    private final List<String> dropouts = new ArrayList<>();
+    private final List<String> dropouts;
+    /** The dotted path of this model in the outermost one: "" for it, "encoder." for a composed model. */
+    private final String prefix;
     private boolean failed;
 
-    private Lowering(ModelSource model, String packageName, Report report) {
+    private Lowering(ModelSource model, String packageName, Report report, String prefix, List<String> dropouts) {
         this.model = model;
         this.packageName = packageName;
         this.report = report;
+        this.prefix = prefix;
+        this.dropouts = dropouts;
         for (LayerSource layer : model.layers()) {
             layers.put(layer.name(), layer);
         }
@@ -43,19 +47,11 @@ public final class Lowering {
 
     /** The graph of {@code model}, or null when something was reported into {@code report}. */
     public static ModelGraph lower(ModelSource model, String packageName, Report report) {
-        return new Lowering(model, packageName, report).run();
+        return new Lowering(model, packageName, report, "", new ArrayList<>()).run();
     }
 
     private ModelGraph run() {
-        variables.put(model.forwardParameter(), List.of());
-        List<Op> result = null;
-        for (Statement statement : model.body()) {
-            switch (statement) {
-                case Statement.Local local -> variables.put(local.name(), lower(local.value()));
-                case Statement.Return ret -> result = lower(ret.value());
-                case Statement.Unsupported u -> notCompiled(u.description(), u.position());
-            }
-        }
+        List<Op> result = chain(List.of());
         if (result != null) {
             for (int i = 0; i < result.size() - 1; i++) {
                 if (result.get(i) instanceof Op.Softmax s) {
@@ -71,6 +67,57 @@ public final class Lowering {
             return null;
         }
         return new ModelGraph(model.className(), packageName, result, dropouts);
+    }
+
+    /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
+    private List<Op> chain(List<Op> input) {
+        variables.put(model.forwardParameter(), input);
+        List<Op> result = null;
+        for (Statement statement : model.body()) {
+            switch (statement) {
+                case Statement.Local local -> variables.put(local.name(), lower(local.value()));
+                case Statement.Return ret -> result = lower(ret.value());
+                case Statement.Unsupported u -> notCompiled(u.description(), u.position());
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Inlines a composed {@code @Model} layer: its forward lowered with its layers' paths under
+     * {@code path}, applied to {@code chain}. What its forward cannot compile is reported once, at
+     * the call.
+     */
+    private void composed(LayerSource layer, String path, SourcePosition at, List<Op> chain) {
+        if (layer.submodel() == null) {
+            notCompiled("calling the @Model field " + layer.name() + " of class " + layer.type()
+                    + ", whose source is not part of this compilation (composed models are compiled from source)", at);
+            return;
+        }
+        Report nested = new Report();
+        Lowering inner = new Lowering(layer.submodel(), packageName, nested, prefix + path + ".", dropouts);
+        List<Op> result = inner.chain(List.copyOf(chain));
+        if (!nested.isClean() || result == null) {
+            String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
+            notCompiled("calling the @Model field " + layer.name() + " whose forward cannot be compiled (" + why + ")",
+                    at);
+            return;
+        }
+        chain.clear();
+        chain.addAll(result);
+    }
+
+    /** A nested message without its tag and its advice, to quote inside another message. */
+    private static String reason(String message) {
+        String text = message.replaceFirst("^\\[\\w+\\] ", "");
+        int advice = text.indexOf("; to keep");
+        return advice < 0 ? text : text.substring(0, advice);
+    }
+
+    /** The text of an operation for the generated comments; inside a composed model, says which. */
+    private String label(String text) {
+        return prefix.isEmpty() ? text
+                : text + " (in " + model.className() + ".forward, as " + prefix.substring(0, prefix.length() - 1) + ")";
     }
 
     private void notCompiled(String what, SourcePosition position) {
@@ -96,8 +143,7 @@ public final class Lowering {
             }
             case Expr.TensorMethod m -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
-                String text = text(m);
-                Op op = method(m, text);
+                Op op = method(m, label(text(m)));
                 if (op != null) {
                     chain.add(op);
                 }
@@ -105,7 +151,7 @@ public final class Lowering {
             }
             case Expr.StaticCall call -> {
                 List<Op> chain = new ArrayList<>(call.arguments().isEmpty() ? List.of() : lower(call.arguments().getFirst()));
-                Op op = function(call, text(call));
+                Op op = function(call, label(text(call)));
                 if (op != null) {
                     chain.add(op);
                 }
@@ -120,17 +166,18 @@ public final class Lowering {
 
     private void layerOps(LayerSource layer, String path, SourcePosition at, String text, List<Op> chain) {
         if (layer.model()) {
-            notCompiled("calling the @Model field " + layer.name() + " (composed models)", at);
+            composed(layer, path, at, chain);
             return;
         }
-        String where = text + (layer.name().equals(path) ? "" : " (" + layer.name() + ": " + layer.type() + ")");
+        String where = label(text + (layer.name().equals(path) ? "" : " (" + layer.name() + ": " + layer.type() + ")"));
         switch (layer.type()) {
             case "Linear" -> {
                 if (layer.sizes().size() < 2) {
                     notCompiled("a Linear layer whose sizes cannot be read", at);
                     return;
                 }
-                chain.add(new Op.Linear(path, layer.sizes().get(0), layer.sizes().get(1), layer.bias(), at, where));
+                chain.add(new Op.Linear(prefix + path, layer.sizes().get(0), layer.sizes().get(1), layer.bias(), at,
+                        where));
             }
             case "Sequential" -> {
                 for (int i = 0; i < layer.elements().size(); i++) {
@@ -141,7 +188,7 @@ public final class Lowering {
             case "Sigmoid" -> chain.add(new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, where));
             case "Tanh" -> chain.add(new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, where));
             case "Identity" -> { }
-            case "Dropout" -> dropouts.add(path);
+            case "Dropout" -> dropouts.add(prefix + path);
             case "LeakyReLU" -> {
                 Double slope = layer.sizes().isEmpty() ? Double.valueOf(0.01) : number(layer.sizes().getFirst());
                 if (slope == null) {

@@ -1,5 +1,7 @@
 package dev.kiln.processor.read;
 
+import java.util.Map;
+
 /**
  * A layer size as written in the model's constructor: an integer constant, a constructor parameter,
  * simple arithmetic on those, or something the processor cannot read (a method call, a field).
@@ -17,4 +19,18 @@ public sealed interface SizeExpr {
 
     /** An expression the processor does not evaluate, kept as written for messages. */
     record Opaque(String source) implements SizeExpr {}
+
+    /**
+     * This size with each parameter replaced by its binding: how a composed model's sizes, written in
+     * terms of its own constructor's parameters, read at the place that constructs it. Parameters
+     * without a binding stay as they are.
+     */
+    default SizeExpr substitute(Map<String, SizeExpr> bindings) {
+        return switch (this) {
+            case Parameter p -> bindings.getOrDefault(p.name(), p);
+            case Binary b -> new Binary(b.op(), b.left().substitute(bindings), b.right().substitute(bindings));
+            case Constant c -> c;
+            case Opaque o -> o;
+        };
+    }
 }

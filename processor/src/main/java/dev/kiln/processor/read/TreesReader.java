@@ -57,10 +57,13 @@ public final class TreesReader {
     private final SourcePositions positions;
     private final Map<String, VariableElement> layerFields = new HashMap<>();
     private final Set<String> constructorParameters = new java.util.LinkedHashSet<>();
+    /** The models being read, outermost first: a composed model that contains itself is not read again. */
+    private final List<String> enclosing;
 
-    private TreesReader(Trees trees, TypeElement type) {
+    private TreesReader(Trees trees, TypeElement type, List<String> enclosing) {
         this.trees = trees;
         this.type = type;
+        this.enclosing = enclosing;
         TreePath path = trees.getPath(type);
         this.unit = path == null ? null : path.getCompilationUnit();
         this.positions = trees.getSourcePositions();
@@ -71,7 +74,7 @@ public final class TreesReader {
      * returned problems and returns null in that case.
      */
     public static Result read(Trees trees, TypeElement type) {
-        return new TreesReader(trees, type).read();
+        return new TreesReader(trees, type, List.of(type.getQualifiedName().toString())).read();
     }
 
     /** The source model, or the problems that prevented reading one (messages with positions). */
@@ -213,13 +216,16 @@ public final class TreesReader {
     }
 
     private LayerSource readLayer(String name, NewClassTree created) {
-        TypeMirror mirror = trees.getTypeMirror(TreePath.getPath(unit, created));
         String typeName = created.getIdentifier().toString();
         boolean model = false;
-        if (mirror != null && mirror.getKind() == TypeKind.DECLARED) {
-            TypeElement element = (TypeElement) ((DeclaredType) mirror).asElement();
+        ModelSource submodel = null;
+        TypeElement element = createdType(name, created);
+        if (element != null) {
             typeName = element.getSimpleName().toString();
             model = element.getAnnotation(Model.class) != null;
+            if (model) {
+                submodel = readComposed(element);
+            }
         }
         List<SizeExpr> sizes = new ArrayList<>();
         List<LayerSource> elements = new ArrayList<>();
@@ -227,8 +233,8 @@ public final class TreesReader {
         List<? extends ExpressionTree> args = created.getArguments();
         if (typeName.equals("Sequential")) {
             for (int i = 0; i < args.size(); i++) {
-                if (args.get(i) instanceof NewClassTree element) {
-                    elements.add(readLayer(name + "[" + i + "]", element));
+                if (args.get(i) instanceof NewClassTree argument) {
+                    elements.add(readLayer(name + "[" + i + "]", argument));
                 } else {
                     elements.add(new LayerSource(name + "[" + i + "]", "an expression", false, List.of(), true,
                             List.of(), position(args.get(i))));
@@ -247,7 +253,42 @@ public final class TreesReader {
                 }
             }
         }
-        return new LayerSource(name, typeName, model, sizes, bias, elements, position(created));
+        return new LayerSource(name, typeName, model, sizes, bias, elements, position(created), submodel);
+    }
+
+    /**
+     * The class {@code created} instantiates. Processors run before javac attributes method bodies,
+     * so the expression's type is often unknown yet: then the class is found from the name as
+     * written, or from the declared type of the field it is assigned to.
+     */
+    private TypeElement createdType(String field, NewClassTree created) {
+        TypeMirror mirror = trees.getTypeMirror(TreePath.getPath(unit, created));
+        if (mirror != null && mirror.getKind() == TypeKind.DECLARED) {
+            return (TypeElement) ((DeclaredType) mirror).asElement();
+        }
+        if (trees.getElement(TreePath.getPath(unit, created.getIdentifier())) instanceof TypeElement named) {
+            return named;
+        }
+        VariableElement declared = layerFields.get(field);
+        String written = created.getIdentifier().toString();
+        if (declared != null && declared.asType().getKind() == TypeKind.DECLARED) {
+            TypeElement fieldType = (TypeElement) ((DeclaredType) declared.asType()).asElement();
+            if (fieldType.getSimpleName().contentEquals(written) || fieldType.getQualifiedName().contentEquals(written)) {
+                return fieldType;
+            }
+        }
+        return null;
+    }
+
+    /** A composed {@code @Model} class as read from its own source, or null when it has none here. */
+    private ModelSource readComposed(TypeElement element) {
+        String name = element.getQualifiedName().toString();
+        if (enclosing.contains(name)) {
+            return null;
+        }
+        List<String> chain = new ArrayList<>(enclosing);
+        chain.add(name);
+        return new TreesReader(trees, element, List.copyOf(chain)).read().model();
     }
 
     private SizeExpr readSize(ExpressionTree tree) {

@@ -76,6 +76,35 @@ class ModelCheckerTest {
         assertThat(report.items().getFirst().position().line()).isEqualTo(12);
     }
 
+    /** {@code class Block(int dIn, int dOut)} with one Linear(dIn, dOut) and forward returning it applied to x. */
+    private static ModelSource block() {
+        return new ModelSource("Block", List.of("dIn", "dOut"), List.of(linear("inner", p("dIn"), p("dOut"), 3)), "x",
+                List.of(), List.of(new Statement.Return(call("inner", x(), 5), at(5))), at(1));
+    }
+
+    private static LayerSource composed(String name, long line, SizeExpr... arguments) {
+        return new LayerSource(name, "Block", true, List.of(arguments), true, List.of(), at(line), block());
+    }
+
+    @Test
+    void aComposedModelsSizesAreBoundToTheArgumentsItIsBuiltWith() {
+        Report clean = check(List.of(linear("linear1", c(13), p("h"), 11), composed("block", 12, p("h"), c(4)),
+                        linear("linear2", c(4), c(1), 13)),
+                List.of(new Statement.Return(call("linear2", call("block", call("linear1", x(), 20), 20), 20), at(20))));
+        assertThat(clean.isClean()).isTrue();
+
+        Report wrongInput = check(List.of(linear("linear1", c(13), c(128), 11), composed("block", 12, c(64), c(4))),
+                List.of(new Statement.Return(call("block", call("linear1", x(), 20), 20), at(20))));
+        assertThat(messages(wrongInput)).containsExactly(
+                "[KilnSizeMismatch] block.inner expects 64 input features but receives 128 from linear1 (line 11)");
+        assertThat(wrongInput.items().getFirst().position().line()).isEqualTo(12);
+
+        Report wrongOutput = check(List.of(composed("block", 12, p("dIn"), c(4)), linear("linear2", c(5), c(1), 13)),
+                List.of(new Statement.Return(call("linear2", call("block", x(), 20), 20), at(20))));
+        assertThat(messages(wrongOutput)).containsExactly(
+                "[KilnSizeMismatch] linear2 expects 5 input features but receives 4 from block (line 12)");
+    }
+
     @Test
     void sizesThatMayBeEqualAreLeftToTheRunTimeCheck() {
         Report report = check(List.of(linear("linear1", p("dIn"), p("h"), 11), linear("linear2", c(64), c(1), 12)),
