@@ -3,10 +3,12 @@ package dev.kiln;
 import dev.kiln.autograd.GradMode;
 
 /**
- * Global switches of the runtime: the default random seed and the grad mode of the current thread.
+ * Global switches of the runtime: the default random seed, the default floating type and the grad
+ * mode of the current thread.
  */
 public final class Kiln {
     private static final Generator DEFAULT_GENERATOR = new Generator(0x5EED_C0FFEEL);
+    private static volatile DType defaultDtype = DType.FLOAT32;
 
     private Kiln() {}
 
@@ -18,6 +20,26 @@ public final class Kiln {
     /** The generator random factories use when none is given. */
     public static Generator defaultGenerator() {
         return DEFAULT_GENERATOR;
+    }
+
+    /**
+     * Sets the floating type of tensors made without one ({@code zeros}, {@code rand}, {@code scalar},
+     * ...) and so of new layers' parameters, as {@code torch.set_default_dtype}: float32 at start-up;
+     * {@code Kiln.setDefaultDtype(DType.FLOAT64)} before building a model makes it a float64 model.
+     *
+     * @throws IllegalArgumentException for a type that is not floating point
+     */
+    public static void setDefaultDtype(DType dtype) {
+        if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("setDefaultDtype: only floating-point types (float32, float64) can be"
+                    + " the default type, but got " + dtype);
+        }
+        defaultDtype = dtype;
+    }
+
+    /** The floating type of tensors made without one: float32 unless {@link #setDefaultDtype} changed it. */
+    public static DType defaultDtype() {
+        return defaultDtype;
     }
 
     /**

@@ -112,9 +112,9 @@ public sealed class Tensor permits Parameter {
         return Factories.fromAny(values).to(dtype);
     }
 
-    /** A 0-d float32 tensor. */
+    /** A 0-d tensor of the default floating type (float32 unless {@link Kiln#setDefaultDtype}). */
     public static Tensor scalar(double value) {
-        return Factories.full(value, DType.FLOAT32, new int[0]);
+        return Factories.full(value, Kiln.defaultDtype(), new int[0]);
     }
 
     /** A 0-d int64 tensor. */
@@ -127,9 +127,9 @@ public sealed class Tensor permits Parameter {
         return Factories.full(value, dtype, new int[0]);
     }
 
-    /** A float32 tensor of zeros. */
+    /** A tensor of zeros of the default floating type (float32 unless {@link Kiln#setDefaultDtype}). */
     public static Tensor zeros(int... shape) {
-        return Factories.full(0, DType.FLOAT32, shape);
+        return Factories.full(0, Kiln.defaultDtype(), shape);
     }
 
     /** A tensor of zeros of type {@code dtype}. */
@@ -137,9 +137,9 @@ public sealed class Tensor permits Parameter {
         return Factories.full(0, dtype, shape);
     }
 
-    /** A float32 tensor of ones. */
+    /** A tensor of ones of the default floating type. */
     public static Tensor ones(int... shape) {
-        return Factories.full(1, DType.FLOAT32, shape);
+        return Factories.full(1, Kiln.defaultDtype(), shape);
     }
 
     /** A tensor of ones of type {@code dtype}. */
@@ -147,9 +147,9 @@ public sealed class Tensor permits Parameter {
         return Factories.full(1, dtype, shape);
     }
 
-    /** A float32 tensor filled with {@code value}. */
+    /** A tensor of the default floating type filled with {@code value}. */
     public static Tensor full(double value, int... shape) {
-        return Factories.full(value, DType.FLOAT32, shape);
+        return Factories.full(value, Kiln.defaultDtype(), shape);
     }
 
     /** A tensor of type {@code dtype} filled with {@code value}. */
@@ -157,14 +157,14 @@ public sealed class Tensor permits Parameter {
         return Factories.full(value, dtype, shape);
     }
 
-    /** The n x n float32 identity matrix. */
+    /** The n x n identity matrix of the default floating type. */
     public static Tensor eye(int n) {
-        return Factories.eye(n, n, DType.FLOAT32);
+        return Factories.eye(n, n, Kiln.defaultDtype());
     }
 
-    /** The n x m float32 matrix with ones on the diagonal. */
+    /** The n x m matrix of the default floating type with ones on the diagonal. */
     public static Tensor eye(int n, int m) {
-        return Factories.eye(n, m, DType.FLOAT32);
+        return Factories.eye(n, m, Kiln.defaultDtype());
     }
 
     /** The n x m matrix of type {@code dtype} with ones on the diagonal. */
@@ -187,34 +187,34 @@ public sealed class Tensor permits Parameter {
         return Factories.arange(start, end, step);
     }
 
-    /** The float32 values start, start + step, ..., stopping before end. */
+    /** The values start, start + step, ..., stopping before end, of the default floating type. */
     public static Tensor arange(double start, double end, double step) {
         return Factories.arange(start, end, step);
     }
 
-    /** {@code steps} float32 values evenly spaced from start to end inclusive. */
+    /** {@code steps} values of the default floating type evenly spaced from start to end inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
         return Factories.linspace(start, end, steps);
     }
 
-    /** Float32 values uniform in [0, 1) from the default generator. */
+    /** Values of the default floating type uniform in [0, 1) from the default generator. */
     public static Tensor rand(int... shape) {
-        return Factories.rand(Kiln.defaultGenerator(), DType.FLOAT32, shape);
+        return Factories.rand(Kiln.defaultGenerator(), Kiln.defaultDtype(), shape);
     }
 
-    /** Float32 values uniform in [0, 1) from {@code generator}. */
+    /** Values of the default floating type uniform in [0, 1) from {@code generator}. */
     public static Tensor rand(Generator generator, int... shape) {
-        return Factories.rand(generator, DType.FLOAT32, shape);
+        return Factories.rand(generator, Kiln.defaultDtype(), shape);
     }
 
-    /** Float32 standard-normal values from the default generator. */
+    /** Standard-normal values of the default floating type from the default generator. */
     public static Tensor randn(int... shape) {
-        return Factories.normal(0, 1, Kiln.defaultGenerator(), DType.FLOAT32, shape);
+        return Factories.normal(0, 1, Kiln.defaultGenerator(), Kiln.defaultDtype(), shape);
     }
 
-    /** Float32 standard-normal values from {@code generator}. */
+    /** Standard-normal values of the default floating type from {@code generator}. */
     public static Tensor randn(Generator generator, int... shape) {
-        return Factories.normal(0, 1, generator, DType.FLOAT32, shape);
+        return Factories.normal(0, 1, generator, Kiln.defaultDtype(), shape);
     }
 
     /** Standard-normal values of type {@code dtype} from the default generator. */
@@ -222,14 +222,14 @@ public sealed class Tensor permits Parameter {
         return Factories.normal(0, 1, Kiln.defaultGenerator(), dtype, shape);
     }
 
-    /** Float32 normal values with the given mean and standard deviation. */
+    /** Normal values of the default floating type with the given mean and standard deviation. */
     public static Tensor normal(double mean, double std, int... shape) {
-        return Factories.normal(mean, std, Kiln.defaultGenerator(), DType.FLOAT32, shape);
+        return Factories.normal(mean, std, Kiln.defaultGenerator(), Kiln.defaultDtype(), shape);
     }
 
-    /** Float32 normal values with the given mean and standard deviation, from {@code generator}. */
+    /** Normal values of the default floating type with the given mean and standard deviation, from {@code generator}. */
     public static Tensor normal(double mean, double std, Generator generator, int... shape) {
-        return Factories.normal(mean, std, generator, DType.FLOAT32, shape);
+        return Factories.normal(mean, std, generator, Kiln.defaultDtype(), shape);
     }
 
     /** Int64 values uniform in [low, high). */

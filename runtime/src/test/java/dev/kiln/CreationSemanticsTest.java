@@ -317,4 +317,27 @@ class CreationSemanticsTest {
         assertThat(x.numel()).isEqualTo(24);
         assertThatThrownBy(() -> x.size(3)).isInstanceOf(IndexOutOfBoundsException.class);
     }
+
+    @Test
+    void theDefaultFloatingTypeDecidesWhatFactoriesAndNewLayersMake() {
+        Kiln.setDefaultDtype(DType.FLOAT64);
+        try {
+            assertThat(Tensor.zeros(2, 3).dtype()).isEqualTo(DType.FLOAT64);
+            assertThat(Tensor.rand(4).dtype()).isEqualTo(DType.FLOAT64);
+            assertThat(Tensor.scalar(1.5).dtype()).isEqualTo(DType.FLOAT64);
+            // computed in double and not rounded through float: 0.1 steps stay exact doubles
+            assertThat(Tensor.arange(0, 1, 0.1).toDoubleArray()[3]).isEqualTo(0.30000000000000004);
+            assertThat(Tensor.linspace(0, 1, 3).dtype()).isEqualTo(DType.FLOAT64);
+            assertThat(new dev.kiln.nn.Linear(3, 2).weight().dtype()).isEqualTo(DType.FLOAT64);
+            assertThat(Tensor.ones(DType.FLOAT32, 2).dtype()).isEqualTo(DType.FLOAT32);
+        } finally {
+            Kiln.setDefaultDtype(DType.FLOAT32);
+        }
+        assertThat(Tensor.zeros(2).dtype()).isEqualTo(DType.FLOAT32);
+        assertThat(Tensor.arange(0, 1, 0.1).toFloatArray()[3]).isEqualTo(0.3f);
+        assertThatThrownBy(() -> Kiln.setDefaultDtype(DType.INT64))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only floating-point types (float32, float64) can be the default type");
+        assertThat(Kiln.defaultDtype()).isEqualTo(DType.FLOAT32);
+    }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
+import dev.kiln.DType;
 import dev.kiln.Generator;
+import dev.kiln.Kiln;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.nn.Module;
@@ -36,9 +38,10 @@ class CompiledAgainstEagerPropertyTest {
 
     /**
      * A random MLP: input features, layers, whether it ends with logSoftmax(1), the batch size, and
-     * how many of its first layers sit in a composed {@code @Model} class {@code Block} (0: none).
+     * how many of its first layers sit in a composed {@code @Model} class {@code Block} (0: none), and
+     * whether it is built in float64.
      */
-    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch, int composed) {
+    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch, int composed, boolean float64) {
         /** The number of layers in {@code Block}. */
         int split() {
             return Math.min(composed, layers.size());
@@ -64,6 +67,7 @@ class CompiledAgainstEagerPropertyTest {
             s.append("package test;\n")
                     .append("import dev.kiln.Tensor;\n")
                     .append("import dev.kiln.annotations.Model;\n")
+                    .append("import dev.kiln.nn.Dropout;\n")
                     .append("import dev.kiln.nn.F;\n")
                     .append("import dev.kiln.nn.Linear;\n")
                     .append("import dev.kiln.nn.Module;\n")
@@ -75,6 +79,9 @@ class CompiledAgainstEagerPropertyTest {
             for (int i = from; i < to; i++) {
                 Layer layer = layers.get(i);
                 s.append("    final Linear l").append(i).append(";\n");
+                if (layer.activation().equals("dropout")) {
+                    s.append("    final Dropout d").append(i).append(" = new Dropout(0.3);\n");
+                }
                 constructor.append("        l").append(i).append(" = new Linear(")
                         .append(block && i == 0 ? "dIn" : String.valueOf(features)).append(", ")
                         .append(layer.out()).append(", ").append(layer.bias()).append(");\n");
@@ -92,6 +99,7 @@ class CompiledAgainstEagerPropertyTest {
                     case "tanh" -> call + ".tanh()";
                     case "leakyRelu" -> "F.leakyRelu(" + call + ", 0.2)";
                     case "clampMin" -> call + ".clampMin(0)";
+                    case "dropout" -> "d" + i + ".invoke(" + call + ")";
                     default -> call;
                 };
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
@@ -107,9 +115,10 @@ class CompiledAgainstEagerPropertyTest {
     Arbitrary<Mlp> mlps() {
         Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
-                Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "none")).as(Layer::new);
+                Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "none")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
-                Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4)).as(Mlp::new);
+                Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4), Arbitraries.of(true, false))
+                .as(Mlp::new);
     }
 
     @Property(tries = 25)
@@ -119,37 +128,50 @@ class CompiledAgainstEagerPropertyTest {
                 .compile(sources);
         assertThat(compilation.status()).as(mlp + "\n" + compilation.diagnostics()).isEqualTo(Compilation.Status.SUCCESS);
         ClassLoader loader = new CompiledClasses(compilation.generatedFiles(), getClass().getClassLoader());
-        Module eager = (Module) loader.loadClass("test.Mlp").getConstructor().newInstance();
-        Module compiled = (Module) loader.loadClass("test.MlpKiln").getConstructor().newInstance();
+        Module eager, compiled;
+        Kiln.setDefaultDtype(mlp.float64() ? DType.FLOAT64 : DType.FLOAT32);
+        try {
+            eager = (Module) loader.loadClass("test.Mlp").getConstructor().newInstance();
+            compiled = (Module) loader.loadClass("test.MlpKiln").getConstructor().newInstance();
+        } finally {
+            Kiln.setDefaultDtype(DType.FLOAT32);
+        }
         compiled.loadStateDict(eager.stateDict(), true);
+        double tolerance = mlp.float64() ? 1e-12 : 1e-5;
 
         Generator g = new Generator(mlp.hashCode());
-        Tensor x = Tensor.randn(g, mlp.batch(), mlp.in());
-        Tensor xe = x.detach().requiresGrad(true);
-        Tensor xc = x.detach().requiresGrad(true);
-        Tensor ye = eager.invoke(xe);
-        Tensor yc = compiled.invoke(xc);
-        assertClose(yc, ye, "output");
-        Tensor weights = Tensor.randn(g, ye.shape().toArray());
-        ye.times(weights).sum().backward();
-        yc.times(weights).sum().backward();
-        assertClose(xc.grad(), xe.grad(), "x.grad");
-        Map<String, Parameter> compiledParams = compiled.namedParameters();
-        for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
-            assertClose(compiledParams.get(e.getKey()).grad(), e.getValue().grad(), e.getKey() + ".grad");
+        Tensor x = Tensor.randn(g, mlp.batch(), mlp.in()).to(eager.parameters().getFirst().dtype());
+        // Dropout layers draw their masks from the default generator: the same seed, the same masks.
+        for (int step = 0; step < 2; step++) {
+            Tensor xe = x.detach().requiresGrad(true);
+            Tensor xc = x.detach().requiresGrad(true);
+            Kiln.manualSeed(step);
+            Tensor ye = eager.invoke(xe);
+            Kiln.manualSeed(step);
+            Tensor yc = compiled.invoke(xc);
+            assertThat(yc.dtype()).isEqualTo(ye.dtype());
+            assertClose(yc, ye, "output", tolerance);
+            Tensor weights = Tensor.randn(g, ye.shape().toArray()).to(ye.dtype());
+            ye.times(weights).sum().backward();
+            yc.times(weights).sum().backward();
+            assertClose(xc.grad(), xe.grad(), "x.grad", tolerance);
+            Map<String, Parameter> compiledParams = compiled.namedParameters();
+            for (Map.Entry<String, Parameter> e : eager.namedParameters().entrySet()) {
+                assertClose(compiledParams.get(e.getKey()).grad(), e.getValue().grad(), e.getKey() + ".grad", tolerance);
+            }
         }
     }
 
-    private static void assertClose(Tensor actual, Tensor expected, String what) {
+    private static void assertClose(Tensor actual, Tensor expected, String what, double tolerance) {
         assertThat(actual.shape()).as(what).isEqualTo(expected.shape());
-        float[] a = actual.contiguous().toFloatArray();
-        float[] e = expected.contiguous().toFloatArray();
+        double[] a = actual.contiguous().toDoubleArray();
+        double[] e = expected.contiguous().toDoubleArray();
         double scale = 0, error = 0;
         for (int i = 0; i < e.length; i++) {
             scale = Math.max(scale, Math.abs(e[i]));
             error = Math.max(error, Math.abs(a[i] - e[i]));
         }
-        assertThat(error).as(what).isLessThanOrEqualTo(1e-5 * Math.max(scale, 1e-3));
+        assertThat(error).as(what).isLessThanOrEqualTo(tolerance * Math.max(scale, 1e-3));
     }
 
     /** Defines the classes javac wrote into the compilation's class output. */

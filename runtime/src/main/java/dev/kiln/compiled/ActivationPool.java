@@ -3,7 +3,7 @@ package dev.kiln.compiled;
 import java.util.Arrays;
 
 /**
- * The float buffers of one compiled model instance, reused across calls. A {@link Lease} holds one
+ * The float32 or float64 buffers of one compiled model instance, reused across calls. A {@link Lease} holds one
  * set of arrays; {@link Lease#release} hands it back for the next call of the same sizes. A forward
  * that records a tape node keeps its lease until the node's backward ran, so a later forward never
  * overwrites activations a pending backward still needs: it allocates a fresh set instead. A lease
@@ -15,36 +15,52 @@ import java.util.Arrays;
 public final class ActivationPool {
     private Lease spare;
 
-    /** A set of arrays of the given lengths: the spare set when it has these lengths, else a new one. */
+    /** A set of float arrays of the given lengths: the spare set when it matches, else a new one. */
     public Lease acquire(int... lengths) {
+        return acquire(false, lengths);
+    }
+
+    /** A set of double arrays of the given lengths: the spare set when it matches, else a new one. */
+    public Lease acquireDoubles(int... lengths) {
+        return acquire(true, lengths);
+    }
+
+    private Lease acquire(boolean doubles, int[] lengths) {
         Lease lease = spare;
-        if (lease != null && Arrays.equals(lease.lengths, lengths)) {
+        if (lease != null && lease.doubles == doubles && Arrays.equals(lease.lengths, lengths)) {
             spare = null;
             lease.generation++;
             return lease;
         }
-        return new Lease(this, lengths.clone());
+        return new Lease(this, doubles, lengths.clone());
     }
 
     /** One set of arrays. */
     public static final class Lease {
         private final ActivationPool pool;
+        private final boolean doubles;
         private final int[] lengths;
-        private final float[][] arrays;
+        private final Object[] arrays;
         private int generation;
 
-        private Lease(ActivationPool pool, int[] lengths) {
+        private Lease(ActivationPool pool, boolean doubles, int[] lengths) {
             this.pool = pool;
+            this.doubles = doubles;
             this.lengths = lengths;
-            this.arrays = new float[lengths.length][];
+            this.arrays = new Object[lengths.length];
             for (int i = 0; i < lengths.length; i++) {
-                arrays[i] = new float[lengths[i]];
+                arrays[i] = doubles ? new double[lengths[i]] : new float[lengths[i]];
             }
         }
 
-        /** The {@code i}-th array. */
+        /** The {@code i}-th array of a set from {@link #acquire}. */
         public float[] floats(int i) {
-            return arrays[i];
+            return (float[]) arrays[i];
+        }
+
+        /** The {@code i}-th array of a set from {@link #acquireDoubles}. */
+        public double[] doubles(int i) {
+            return (double[]) arrays[i];
         }
 
         /** A token for {@link #check}: changes each time the set is handed out again. */

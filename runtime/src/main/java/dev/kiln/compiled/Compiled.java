@@ -5,6 +5,8 @@ import dev.kiln.Parameter;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.TensorAccess;
+import dev.kiln.nn.Dropout;
+import dev.kiln.nn.F;
 import dev.kiln.nn.Linear;
 import dev.kiln.nn.Module;
 
@@ -25,6 +27,20 @@ public final class Compiled {
     }
 
     /**
+     * The element type all {@code tensors} share, or null when they differ: generated classes have
+     * loops for float32 and float64 and run the eager forward otherwise.
+     */
+    public static DType commonType(Tensor... tensors) {
+        DType type = tensors[0].dtype();
+        for (Tensor t : tensors) {
+            if (t.dtype() != type) {
+                return null;
+            }
+        }
+        return type;
+    }
+
+    /**
      * {@code t}'s elements in row-major order from index 0: the backing array itself when the
      * tensor is contiguous from offset 0 and covers it, otherwise a copy. Callers must not write it.
      */
@@ -41,9 +57,50 @@ public final class Compiled {
         return copy;
     }
 
+    /** {@link #floats} for float64 tensors. */
+    public static double[] doubles(Tensor t) {
+        Tensor c = t.contiguous();
+        double[] array = (double[]) ACCESS.array(c);
+        int offset = ACCESS.offset(c);
+        int length = c.numel();
+        if (offset == 0 && array.length == length) {
+            return array;
+        }
+        double[] copy = new double[length];
+        System.arraycopy(array, offset, copy, 0, length);
+        return copy;
+    }
+
     /** A fresh float32 tensor owning {@code data}. */
     public static Tensor wrap(float[] data, int... dims) {
         return ACCESS.wrap(DType.FLOAT32, data, dims);
+    }
+
+    /** A fresh float64 tensor owning {@code data}. */
+    public static Tensor wrap(double[] data, int... dims) {
+        return ACCESS.wrap(DType.FLOAT64, data, dims);
+    }
+
+    /**
+     * Which of {@code count} elements {@code layer} keeps in this forward, or null when it is the
+     * identity (eval mode, or {@code p = 0}). The mask is drawn by {@link F#dropout} itself, from the
+     * default generator in the same order, so a compiled model draws exactly what the eager one would.
+     */
+    public static boolean[] dropoutMask(Dropout layer, int count) {
+        if (!layer.isTraining() || layer.p() == 0) {
+            return null;
+        }
+        float[] kept = floats(F.dropout(Tensor.ones(DType.FLOAT32, count), layer.p(), true));
+        boolean[] keep = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            keep[i] = kept[i] != 0;
+        }
+        return keep;
+    }
+
+    /** The factor {@code 1 / (1 - p)} by which {@code layer} scales the elements it keeps. */
+    public static double dropoutScale(Dropout layer) {
+        return layer.p() == 1 ? 0 : 1 / (1 - layer.p());
     }
 
     /**

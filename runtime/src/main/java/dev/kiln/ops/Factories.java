@@ -2,6 +2,7 @@ package dev.kiln.ops;
 
 import dev.kiln.DType;
 import dev.kiln.Generator;
+import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.kernels.Strided;
@@ -163,26 +164,32 @@ public final class Factories {
             throw new IllegalArgumentException("arange: step must be non-zero, but got " + step);
         }
         int count = (int) Math.max(0, Math.ceil((end - start) / step));
-        float[] values = new float[count];
+        double[] values = new double[count];
         for (int i = 0; i < count; i++) {
-            values[i] = (float) (start + i * step);
+            values[i] = start + i * step;
         }
-        return Views.wrap(DType.FLOAT32, values, new int[] {count});
+        return ofDefaultType(values);
     }
 
     public static Tensor linspace(double start, double end, int steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("linspace: number of steps must be non-negative, but got " + steps);
         }
-        float[] values = new float[steps];
+        double[] values = new double[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // Fill from both ends, as PyTorch does, so that the last value is exactly end.
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
             // One step gives start, as torch.linspace(start, end, 1) does.
-            values[i] = (float) (i < half || steps == 1 ? start + step * i : end - step * (steps - 1 - i));
+            values[i] = i < half || steps == 1 ? start + step * i : end - step * (steps - 1 - i);
         }
-        return Views.wrap(DType.FLOAT32, values, new int[] {steps});
+        return ofDefaultType(values);
+    }
+
+    /** A 1-d tensor of the default floating type with {@code values}, each rounded once to it. */
+    private static Tensor ofDefaultType(double[] values) {
+        Tensor exact = Views.wrap(DType.FLOAT64, values, new int[] {values.length});
+        return Kiln.defaultDtype() == DType.FLOAT64 ? exact : exact.to(Kiln.defaultDtype());
     }
 
     private static void requireFloating(DType dtype, String op) {

@@ -149,11 +149,26 @@ class CompiledEquivalenceTest {
     }
 
     @Test
-    void dropoutInTrainingModeRunsTheEagerForward() {
-        DropoutNetKiln compiled = new DropoutNetKiln();
+    void dropoutInTrainingModeDrawsTheEagerMasksInTheGeneratedLoops() {
+        DropoutNet eager = new DropoutNet();
+        DropoutNetKiln compiled = sameWeights(eager, new DropoutNetKiln());
+        eager.train();
         compiled.train();
-        Tensor y = compiled.invoke(Tensor.randn(new Generator(7), 4, 7));
-        assertThat(y.gradFn().name()).isNotEqualTo("DropoutNetKilnBackward");
+        Generator g = new Generator(7);
+        for (int step = 0; step < 3; step++) {
+            Tensor x = Tensor.randn(g, 4, 7);
+            Kiln.manualSeed(100 + step);
+            Tensor ye = eager.invoke(x);
+            Kiln.manualSeed(100 + step);
+            Tensor yc = compiled.invoke(x);
+            assertThat(yc.gradFn().name()).isEqualTo("DropoutNetKilnBackward");
+            assertClose(yc, ye, "output with the same dropout masks");
+            ye.sum().backward();
+            yc.sum().backward();
+            for (var e : eager.namedParameters().entrySet()) {
+                assertClose(compiled.namedParameters().get(e.getKey()).grad(), e.getValue().grad(), e.getKey() + ".grad");
+            }
+        }
     }
 
     @Test

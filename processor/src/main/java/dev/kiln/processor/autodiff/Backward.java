@@ -35,8 +35,8 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
      */
     public record LinearGrad(int op, Op.Linear linear, boolean first) implements Step {}
 
-    /** {@code g *= f'(...)} from the saved input or output of the operation. */
-    public record PointwiseGrad(int op, Op.Pointwise pointwise) implements Step {}
+    /** {@code g *= f'(...)} from the saved input or output of the operation, or from its dropout mask. */
+    public record ElementwiseGrad(int op, Op.Elementwise elementwise) implements Step {}
 
     /** The softmax derivative over each row, from the saved output. */
     public record SoftmaxGrad(int op, Op.Softmax softmax) implements Step {}
@@ -52,8 +52,9 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
                     steps.add(new LinearGrad(i, linear, i == 0));
                     saved.add(i); // dW reads the layer's input
                 }
+                case Op.Dropout d -> steps.add(new ElementwiseGrad(i, d)); // reads its mask, kept apart
                 case Op.Pointwise p -> {
-                    steps.add(new PointwiseGrad(i, p));
+                    steps.add(new ElementwiseGrad(i, p));
                     if (p.kind().needs() == PointwiseKind.Needs.INPUT) {
                         saved.add(i);
                     } else if (p.kind().needs() == PointwiseKind.Needs.OUTPUT) {

@@ -28,11 +28,11 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         int to();
 
         /** The elementwise operations applied in the block's element pass. */
-        List<Op.Pointwise> pointwise();
+        List<Op.Elementwise> pointwise();
     }
 
     /** Elementwise operations on the input, before the first layer (value 0 to {@code to}). */
-    public record Prologue(int to, List<Op.Pointwise> pointwise) implements Block {
+    public record Prologue(int to, List<Op.Elementwise> pointwise) implements Block {
         public Prologue {
             pointwise = List.copyOf(pointwise);
         }
@@ -47,7 +47,7 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
      * A GEMM through {@code linear} (operation {@code from}), then bias and {@code pointwise} in one
      * pass over the GEMM's output.
      */
-    public record Dense(int from, int to, Op.Linear linear, List<Op.Pointwise> pointwise) implements Block {
+    public record Dense(int from, int to, Op.Linear linear, List<Op.Elementwise> pointwise) implements Block {
         public Dense {
             pointwise = List.copyOf(pointwise);
         }
@@ -61,7 +61,7 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         }
 
         @Override
-        public List<Op.Pointwise> pointwise() {
+        public List<Op.Elementwise> pointwise() {
             return List.of();
         }
     }
@@ -71,8 +71,8 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         List<Op> ops = graph.ops();
         List<Block> blocks = new ArrayList<>();
         int i = 0;
-        List<Op.Pointwise> prologue = new ArrayList<>();
-        while (i < ops.size() && ops.get(i) instanceof Op.Pointwise p) {
+        List<Op.Elementwise> prologue = new ArrayList<>();
+        while (i < ops.size() && ops.get(i) instanceof Op.Elementwise p) {
             prologue.add(p);
             i++;
         }
@@ -83,15 +83,15 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
             switch (ops.get(i)) {
                 case Op.Linear linear -> {
                     int start = i++;
-                    List<Op.Pointwise> epilogue = new ArrayList<>();
-                    while (i < ops.size() && ops.get(i) instanceof Op.Pointwise p) {
+                    List<Op.Elementwise> epilogue = new ArrayList<>();
+                    while (i < ops.size() && ops.get(i) instanceof Op.Elementwise p) {
                         epilogue.add(p);
                         i++;
                     }
                     blocks.add(new Dense(start, i, linear, epilogue));
                 }
                 case Op.Softmax softmax -> blocks.add(new RowSoftmax(i++, softmax));
-                case Op.Pointwise p -> throw new IllegalStateException("pointwise " + p + " outside a block");
+                case Op.Elementwise e -> throw new IllegalStateException("elementwise " + e + " outside a block");
             }
         }
         SortedSet<Integer> stored = new TreeSet<>(backward.saved());

@@ -23,8 +23,21 @@ public sealed interface Op {
     record Linear(String layer, SizeExpr in, SizeExpr out, boolean bias, SourcePosition position, String source)
             implements Op {}
 
-    /** An elementwise operation with up to two constant parameters. */
-    record Pointwise(PointwiseKind kind, double a, double b, SourcePosition position, String source) implements Op {}
+    /** An operation on each element on its own: fused into the loops of the blocks around it. */
+    sealed interface Elementwise extends Op {}
+
+    /** An elementwise function with up to two constant parameters. */
+    record Pointwise(PointwiseKind kind, double a, double b, SourcePosition position, String source)
+            implements Elementwise {}
+
+    /**
+     * A {@code Dropout} layer: in training mode each element is kept with probability {@code 1 - p}
+     * and scaled by {@code 1 / (1 - p)}, with the mask drawn as the eager layer draws it; in eval
+     * mode the identity.
+     *
+     * @param layer the layer's dotted path in {@code namedModules()}
+     */
+    record Dropout(String layer, SourcePosition position, String source) implements Elementwise {}
 
     /** {@code softmax(1)} or {@code logSoftmax(1)} over each row; only as the last operation. */
     record Softmax(boolean log, SourcePosition position, String source) implements Op {}

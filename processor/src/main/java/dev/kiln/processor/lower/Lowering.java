@@ -29,17 +29,15 @@ public final class Lowering {
     private final Report report;
     private final Map<String, LayerSource> layers = new LinkedHashMap<>();
     private final Map<String, List<Op>> variables = new HashMap<>();
-    private final List<String> dropouts;
     /** The dotted path of this model in the outermost one: "" for it, "encoder." for a composed model. */
     private final String prefix;
     private boolean failed;
 
-    private Lowering(ModelSource model, String packageName, Report report, String prefix, List<String> dropouts) {
+    private Lowering(ModelSource model, String packageName, Report report, String prefix) {
         this.model = model;
         this.packageName = packageName;
         this.report = report;
         this.prefix = prefix;
-        this.dropouts = dropouts;
         for (LayerSource layer : model.layers()) {
             layers.put(layer.name(), layer);
         }
@@ -47,7 +45,7 @@ public final class Lowering {
 
     /** The graph of {@code model}, or null when something was reported into {@code report}. */
     public static ModelGraph lower(ModelSource model, String packageName, Report report) {
-        return new Lowering(model, packageName, report, "", new ArrayList<>()).run();
+        return new Lowering(model, packageName, report, "").run();
     }
 
     private ModelGraph run() {
@@ -66,7 +64,7 @@ public final class Lowering {
         if (failed || result == null) {
             return null;
         }
-        return new ModelGraph(model.className(), packageName, result, dropouts);
+        return new ModelGraph(model.className(), packageName, result);
     }
 
     /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
@@ -95,7 +93,7 @@ public final class Lowering {
             return;
         }
         Report nested = new Report();
-        Lowering inner = new Lowering(layer.submodel(), packageName, nested, prefix + path + ".", dropouts);
+        Lowering inner = new Lowering(layer.submodel(), packageName, nested, prefix + path + ".");
         List<Op> result = inner.chain(List.copyOf(chain));
         if (!nested.isClean() || result == null) {
             String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
@@ -188,7 +186,7 @@ public final class Lowering {
             case "Sigmoid" -> chain.add(new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, where));
             case "Tanh" -> chain.add(new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, where));
             case "Identity" -> { }
-            case "Dropout" -> dropouts.add(prefix + path);
+            case "Dropout" -> chain.add(new Op.Dropout(prefix + path, at, where));
             case "LeakyReLU" -> {
                 Double slope = layer.sizes().isEmpty() ? Double.valueOf(0.01) : number(layer.sizes().getFirst());
                 if (slope == null) {
