@@ -26,7 +26,8 @@ import javax.annotation.processing.Generated;
  * backward still reads (and a retained graph whose buffers were reused fails with a clear
  * message). Without grad mode or any input that requires grad, nothing is recorded.
  * Dropout layers draw their masks from the default generator as the eager layers do, in
- * training mode only. Inputs must be 2-d (batch, features).
+ * training mode only. The last dimension of the input holds the features and the ones before
+ * it are rows, as for {@code Linear}.
  *
  * <p>An instance owns its buffers: use it from one thread at a time.
  */
@@ -83,8 +84,9 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
         Parameter linear1Weight = linear1.weight();
         Parameter linear2Weight = linear2.weight();
         Compiled.checkInput(linear1, x);
-        int n = x.size(0);
-        int inFeatures = x.size(1);
+        // leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows
+        int n = Compiled.rows(x);
+        int inFeatures = x.size(-1);
         int linear1Features = linear1.outFeatures();
         Compiled.checkFeatures(linear2, n, linear1Features);
         int linear2Features = linear2.outFeatures();
@@ -108,7 +110,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
         }
         // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
         Gemm.gemm(n, linear2Features, linear1Features, clampOut, 0, linear1Features, 1, linear2WeightData, 0, 1, linear1Features, linear2Out, 0);
-        Tensor output = Compiled.wrap(linear2Out, n, linear2Features);
+        Tensor output = Compiled.wrap(linear2Out, Compiled.shapeWithLast(x, linear2Features));
         if (!recording) {
             lease.release();
             return output;
@@ -126,7 +128,8 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
             float[] linear1Out, float[] clampOut, float[] linear2Out) {
         lease.check(generation, "TwoLayerNetKilnBackward");
         // reading the saved tensors checks that they were not modified in place since the forward
-        float[] input = Compiled.floats(ctx.saved(0));
+        Tensor x = ctx.saved(0);
+        float[] input = Compiled.floats(x);
         float[] linear1WeightData = Compiled.floats(ctx.saved(1));
         float[] linear2WeightData = Compiled.floats(ctx.saved(2));
         Tensor[] grads = new Tensor[3];
@@ -167,7 +170,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
             // dx = g W
             float[] inputGrad = new float[n * inFeatures];
             Gemm.gemm(n, inFeatures, linear1Features, clampGrad, 0, linear1Features, 1, linear1WeightData, 0, inFeatures, 1, inputGrad, 0);
-            grads[0] = Compiled.wrap(inputGrad, n, inFeatures);
+            grads[0] = Compiled.wrap(inputGrad, x.shape().toArray());
         }
         scratch.release();
         lease.release();
@@ -183,8 +186,9 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
         Parameter linear1Weight = linear1.weight();
         Parameter linear2Weight = linear2.weight();
         Compiled.checkInput(linear1, x);
-        int n = x.size(0);
-        int inFeatures = x.size(1);
+        // leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows
+        int n = Compiled.rows(x);
+        int inFeatures = x.size(-1);
         int linear1Features = linear1.outFeatures();
         Compiled.checkFeatures(linear2, n, linear1Features);
         int linear2Features = linear2.outFeatures();
@@ -208,7 +212,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
         }
         // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
         Gemm.gemm(n, linear2Features, linear1Features, clampOut, 0, linear1Features, 1, linear2WeightData, 0, 1, linear1Features, linear2Out, 0);
-        Tensor output = Compiled.wrap(linear2Out, n, linear2Features);
+        Tensor output = Compiled.wrap(linear2Out, Compiled.shapeWithLast(x, linear2Features));
         if (!recording) {
             lease.release();
             return output;
@@ -226,7 +230,8 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
             double[] linear1Out, double[] clampOut, double[] linear2Out) {
         lease.check(generation, "TwoLayerNetKilnBackward");
         // reading the saved tensors checks that they were not modified in place since the forward
-        double[] input = Compiled.doubles(ctx.saved(0));
+        Tensor x = ctx.saved(0);
+        double[] input = Compiled.doubles(x);
         double[] linear1WeightData = Compiled.doubles(ctx.saved(1));
         double[] linear2WeightData = Compiled.doubles(ctx.saved(2));
         Tensor[] grads = new Tensor[3];
@@ -267,7 +272,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
             // dx = g W
             double[] inputGrad = new double[n * inFeatures];
             Gemm.gemm(n, inFeatures, linear1Features, clampGrad, 0, linear1Features, 1, linear1WeightData, 0, inFeatures, 1, inputGrad, 0);
-            grads[0] = Compiled.wrap(inputGrad, n, inFeatures);
+            grads[0] = Compiled.wrap(inputGrad, x.shape().toArray());
         }
         scratch.release();
         lease.release();

@@ -104,18 +104,13 @@ public final class Compiled {
     }
 
     /**
-     * Checks that {@code x} is a 2-d input (batch, features) that {@code first} accepts, with the
-     * text {@link Linear} itself uses when the number of features is wrong.
+     * Checks that {@code x} has {@code first}'s input features in its last dimension, with the text
+     * {@link Linear} itself uses.
      */
     public static void checkInput(Linear first, Tensor x) {
         if (x.dim() == 0 || x.size(-1) != first.inFeatures()) {
             throw new IllegalArgumentException(first + ": expected an input whose last dimension has "
                     + first.inFeatures() + " features, but got shape " + Shape.describe(x.shape().toArray()));
-        }
-        if (x.dim() != 2) {
-            throw new IllegalArgumentException(first + ": expected an input whose last dimension has "
-                    + first.inFeatures() + " features with one batch dimension before it (a compiled model takes"
-                    + " 2-d inputs), but got shape " + Shape.describe(x.shape().toArray()));
         }
     }
 
@@ -130,12 +125,28 @@ public final class Compiled {
         }
     }
 
-    /** Checks that {@code x} is 2-d, for a model whose forward does not start with a Linear layer. */
+    /** Checks that {@code x} has a dimension of features, for a model whose forward does not start with a Linear layer. */
     public static void checkInput(Tensor x) {
-        if (x.dim() != 2) {
-            throw new IllegalArgumentException("expected a 2-d input (batch, features) for a compiled model, but got"
-                    + " shape " + Shape.describe(x.shape().toArray()));
+        if (x.dim() == 0) {
+            throw new IllegalArgumentException("expected an input with a last dimension of features for a compiled"
+                    + " model, but got a 0-d tensor");
         }
+    }
+
+    /** The number of rows of {@code x}: the product of the sizes before its last dimension. */
+    public static int rows(Tensor x) {
+        int rows = 1;
+        for (int d = 0; d < x.dim() - 1; d++) {
+            rows *= x.size(d);
+        }
+        return rows;
+    }
+
+    /** {@code x}'s shape with its last size replaced by {@code last}: the shape of a row-wise result. */
+    public static int[] shapeWithLast(Tensor x, int last) {
+        int[] dims = x.shape().toArray();
+        dims[dims.length - 1] = last;
+        return dims;
     }
 
     /**

@@ -39,6 +39,11 @@ public sealed interface Op {
      */
     record Dropout(String layer, SourcePosition position, String source) implements Elementwise {}
 
-    /** {@code softmax(1)} or {@code logSoftmax(1)} over each row; only as the last operation. */
-    record Softmax(boolean log, SourcePosition position, String source) implements Op {}
+    /**
+     * {@code softmax} or {@code logSoftmax} over each row; only as the last operation.
+     *
+     * @param lastDim whether it is written over dimension -1 (the features of an input of any rank)
+     *     rather than 1 (the same only for 2-d inputs)
+     */
+    record Softmax(boolean log, boolean lastDim, SourcePosition position, String source) implements Op {}
 }

@@ -201,7 +201,7 @@ public final class Lowering {
                     notCompiled("a " + layer.type() + " layer over a dimension other than 1", at);
                     return;
                 }
-                chain.add(new Op.Softmax(layer.type().equals("LogSoftmax"), at, where));
+                chain.add(new Op.Softmax(layer.type().equals("LogSoftmax"), dim == -1, at, where));
             }
             default -> notCompiled("the " + layer.type() + " layer " + layer.name(), at);
         }
@@ -262,7 +262,7 @@ public final class Lowering {
             case "times" -> count == 1 ? new Op.Pointwise(PointwiseKind.MUL, numbers.get(0), 0, at, text) : null;
             case "div" -> count == 1 ? new Op.Pointwise(PointwiseKind.DIV, numbers.get(0), 0, at, text) : null;
             case "softmax", "logSoftmax" -> count == 1 && (numbers.get(0) == 1 || numbers.get(0) == -1)
-                    ? new Op.Softmax(m.name().equals("logSoftmax"), at, text) : null;
+                    ? new Op.Softmax(m.name().equals("logSoftmax"), numbers.get(0) == -1, at, text) : null;
             default -> null;
         };
         if (op == null) {
@@ -285,7 +285,7 @@ public final class Lowering {
                 case "leakyRelu" -> number != null ? new Op.Pointwise(PointwiseKind.LEAKY_RELU, number, 0, at, text)
                         : count == 1 ? new Op.Pointwise(PointwiseKind.LEAKY_RELU, 0.01, 0, at, text) : null;
                 case "softmax", "logSoftmax" -> number != null && (number == 1 || number == -1)
-                        ? new Op.Softmax(call.name().equals("logSoftmax"), at, text) : null;
+                        ? new Op.Softmax(call.name().equals("logSoftmax"), number == -1, at, text) : null;
                 default -> null;
             };
         }

@@ -122,7 +122,8 @@ public final class KilnWriter {
                 .add("backward still reads (and a retained graph whose buffers were reused fails with a clear\n")
                 .add("message). Without grad mode or any input that requires grad, nothing is recorded.\n")
                 .add("Dropout layers draw their masks from the default generator as the eager layers do, in\n")
-                .add("training mode only. Inputs must be 2-d (batch, features).\n")
+                .add("training mode only. The last dimension of the input holds the features and the ones before\n")
+                .add("it are rows, as for {@code Linear}.\n")
                 .add("\n<p>An instance owns its buffers: use it from one thread at a time.\n")
                 .build();
     }
@@ -303,6 +304,12 @@ public final class KilnWriter {
     private MethodSpec forward() {
         MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).returns(TENSOR).addParameter(TENSOR, "x");
+        if (graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim())) {
+            m.beginControlFlow("if (x.dim() != 2)")
+                    .addComment("softmax over dimension 1 is over each row only for a 2-d input: the eager forward")
+                    .addStatement("return super.forward(x)")
+                    .endControlFlow();
+        }
         m.addStatement("$T layers = layers()", layersType());
         m.addStatement("$T type = $T.commonType($L)", DTYPE, COMPILED, CodeBlock.join(inputTensors(true), ", "));
         for (Precision t : Precision.values()) {
@@ -338,8 +345,9 @@ public final class KilnWriter {
         } else {
             m.addStatement("$T.checkInput(x)", COMPILED);
         }
-        m.addStatement("int n = x.size(0)");
-        m.addStatement("int $N = x.size(1)", names.get("features0"));
+        m.addComment("leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows");
+        m.addStatement("int n = $T.rows(x)", COMPILED);
+        m.addStatement("int $N = x.size(-1)", names.get("features0"));
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
                 String layer = layerNames.get(linear.layer());
@@ -385,7 +393,8 @@ public final class KilnWriter {
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
             }
         }
-        m.addStatement("$T output = $T.wrap($N, n, $N)", TENSOR, COMPILED, value(last), features(last));
+        m.addStatement("$T output = $T.wrap($N, $T.shapeWithLast(x, $N))", TENSOR, COMPILED, value(last), COMPILED,
+                features(last));
         m.beginControlFlow("if (!recording)")
                 .addStatement("lease.release()")
                 .addStatement("return output")
@@ -575,7 +584,8 @@ public final class KilnWriter {
         }
         m.addStatement("lease.check(generation, $S)", nodeName);
         m.addComment("reading the saved tensors checks that they were not modified in place since the forward");
-        m.addStatement("$T $N = $T.$L(ctx.saved(0))", t.array, value(0), COMPILED, t.arrays);
+        m.addStatement("$T x = ctx.saved(0)", TENSOR);
+        m.addStatement("$T $N = $T.$L(x)", t.array, value(0), COMPILED, t.arrays);
         int savedIndex = 1;
         for (int k : weightIndex.keySet()) {
             m.addStatement("$T $N = $T.$L(ctx.saved($L))", t.array, names.get("weightData" + k), COMPILED, t.arrays,
@@ -650,7 +660,7 @@ public final class KilnWriter {
         m.beginControlFlow("if (ctx.needsGrad(0))")
                 .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, features(0))
                 .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
-                .addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, grad(0), features(0))
+                .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                 .endControlFlow();
     }
 
@@ -703,7 +713,7 @@ public final class KilnWriter {
                     .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, in)
                     .addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
                             names.get("weightData" + s), in, grad(0))
-                    .addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, grad(0), in)
+                    .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                     .endControlFlow();
         } else {
             stopUnlessNeeded(m, s);
@@ -744,7 +754,7 @@ public final class KilnWriter {
         }
         m.endControlFlow();
         if (v == 0) {
-            m.addStatement("grads[0] = $T.wrap($N, n, $N)", COMPILED, target, f);
+            m.addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, target);
             m.endControlFlow();
         }
     }
