@@ -36,9 +36,14 @@ public final class ExampleRunner {
     }
 
     public static Run run(Example example, int epochs, Path outDir, boolean quiet) throws Exception {
+        return run(example, epochs, outDir, quiet, false);
+    }
+
+    /** As {@link #run(Example, int, Path, boolean)}, with {@code --eager} when {@code eager} is set. */
+    public static Run run(Example example, int epochs, Path outDir, boolean quiet, boolean eager) throws Exception {
         var buffer = new StringWriter();
         var options = new ExampleOptions(42, epochs > 0 ? OptionalInt.of(epochs) : OptionalInt.empty(), outDir,
-                quiet, false, new PrintWriter(buffer));
+                quiet, eager, new PrintWriter(buffer));
         example.run(options);
         return new Run(buffer.toString(), outDir);
     }
