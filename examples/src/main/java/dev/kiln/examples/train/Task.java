@@ -34,6 +34,11 @@ enum Task {
         return this == CLASSIFICATION ? new CrossEntropyLoss() : new MSELoss();
     }
 
+    /** What the training loss is, for the plot's title. */
+    String lossDescription() {
+        return this == CLASSIFICATION ? "cross-entropy" : "mean squared error of the standardised target";
+    }
+
     /** The task's name on the command line. */
     String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

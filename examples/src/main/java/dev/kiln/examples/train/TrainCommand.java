@@ -226,7 +226,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new BadInputException("--out " + outDir + ": cannot create the directory: " + e.getMessage(), e);
         }
-        Plots.line(o, PLOT_FILE, "Training loss (" + chosen.criterion().getClass().getSimpleName() + ")",
+        Plots.line(o, PLOT_FILE, "Training loss (" + chosen.lossDescription() + ")",
                 "epoch", "loss", Map.of("train", history.loss()));
         Path modelFile = outDir.resolve(MODEL_FILE);
         Safetensors.save(model.stateDict(), metadata(chosen, data), modelFile);
