@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import dev.kiln.data.CsvTable;
 
@@ -54,7 +55,7 @@ final class CsvInput {
 
     private static BadInputException unknownColumn(CsvTable table, String option, String column) {
         List<String> names = table.columnNames();
-        boolean numbered = names.equals(java.util.stream.IntStream.range(0, names.size()).mapToObj(Integer::toString).toList());
+        boolean numbered = names.equals(IntStream.range(0, names.size()).mapToObj(Integer::toString).toList());
         return new BadInputException(option + " " + column + ": no such column in " + table.source()
                 + "; its columns are " + String.join(", ", names)
                 + (numbered ? " (it has no header line, so its columns are numbered from 0)" : ""));

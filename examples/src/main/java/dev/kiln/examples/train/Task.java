@@ -1,6 +1,7 @@
 package dev.kiln.examples.train;
 
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 
 import dev.kiln.data.CsvTable;
@@ -41,7 +42,7 @@ enum Task {
 
     /** The task's name on the command line. */
     String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** A guessed task and why, for the user to read. */

@@ -2,9 +2,9 @@ package dev.kiln.examples.train;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +21,6 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import dev.kiln.Kiln;
-import dev.kiln.Tensor;
 import dev.kiln.data.CsvTable;
 import dev.kiln.examples.ExampleOptions;
 import dev.kiln.examples.support.Plots;
@@ -259,6 +258,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static String joined(double[] values) {
-        return java.util.Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining("\n"));
+        return Arrays.stream(values).mapToObj(Double::toString).collect(Collectors.joining("\n"));
     }
 }

@@ -1,11 +1,10 @@
 package dev.kiln.examples.train;
 
+import static dev.kiln.examples.ExampleRunner.kiln;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
 import dev.kiln.examples.ExampleRunner;
-import dev.kiln.examples.KilnCli;
+import dev.kiln.examples.ExampleRunner.CliResult;
 import dev.kiln.examples.support.Plots;
 import dev.kiln.io.Safetensors;
 import dev.kiln.io.SafetensorsContents;
@@ -41,23 +40,6 @@ class TrainCommandTest {
 
     @TempDir
     Path dir;
-
-    /** Exit code, standard output and standard error of one CLI invocation. */
-    record Result(int exit, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
-    static Result kiln(String... args) {
-        var out = new StringWriter();
-        var err = new StringWriter();
-        int exit = KilnCli.commandLine()
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
-                .execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     /**
      * Three well separated classes named by text: class k sits around (3k, -3k) in (x1, x2); a string
@@ -98,7 +80,7 @@ class TrainCommandTest {
     void classifiesASeparableTableWithAHeaderAndAStringColumn() throws Exception {
         Path csv = classificationCsv(150);
         Path out = dir.resolve("out");
-        Result r = kiln("train", "--csv", csv.toString(), "--target", "species", "--drop", "id",
+        CliResult r = kiln("train", "--csv", csv.toString(), "--target", "species", "--drop", "id",
                 "--layers", "16", "--epochs", "40", "--lr", "0.01", "--out", out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
@@ -157,7 +139,7 @@ class TrainCommandTest {
     void regressesAGzippedTableWithoutAHeader() throws Exception {
         Path csv = regressionCsvGz(200);
         Path out = dir.resolve("out");
-        Result r = kiln("train", "--csv", csv.toString(), "--target", "2", "--layers", "16,8", "--activation", "tanh",
+        CliResult r = kiln("train", "--csv", csv.toString(), "--target", "2", "--layers", "16,8", "--activation", "tanh",
                 "--optimizer", "rmsprop", "--lr", "0.003", "--epochs", "40", "--batch-size", "16",
                 "--test-split", "0.25", "--out", out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
@@ -187,12 +169,12 @@ class TrainCommandTest {
             sb.append(i % 2).append(',').append(i % 5).append(',').append(i % 2).append('\n');
         }
         Files.writeString(csv, sb);
-        Result guessed = kiln("train", "--csv", csv.toString(), "--target", "label", "--epochs", "2",
+        CliResult guessed = kiln("train", "--csv", csv.toString(), "--target", "label", "--epochs", "2",
                 "--out", dir.resolve("a").toString());
         assertThat(guessed.out()).contains("task: classification (guessed: the column holds 2 distinct whole numbers",
                 "classes: 2 (0, 1)");
         assertThat(guessed.lines().getLast()).startsWith("test_accuracy: ");
-        Result forced = kiln("train", "--csv", csv.toString(), "--target", "label", "--task", "REGRESSION",
+        CliResult forced = kiln("train", "--csv", csv.toString(), "--target", "label", "--task", "REGRESSION",
                 "--epochs", "2", "--out", dir.resolve("b").toString());
         assertThat(forced.out()).contains("task: regression (--task)");
         assertThat(forced.lines().getLast()).startsWith("test_rmse: ");
@@ -207,7 +189,7 @@ class TrainCommandTest {
         var all = new ArrayList<>(List.of("train"));
         all.addAll(Arrays.asList(args));
         all.addAll(List.of("--out", out.toString()));
-        Result r = kiln(all.toArray(String[]::new));
+        CliResult r = kiln(all.toArray(String[]::new));
         assertThat(r.exit()).as("exit code of %s; stderr: %s", all, r.err()).isEqualTo(2);
         assertThat(r.out().lines().filter(l -> l.startsWith("test_"))).isEmpty();
         assertThat(out.resolve(TrainCommand.MODEL_FILE)).doesNotExist();
@@ -279,7 +261,7 @@ class TrainCommandTest {
     @Test
     void kilnHelpListsTrainAndTrainHelpItsOptions() {
         assertThat(kiln("--help").out()).contains("train", "Trains an MLP on a CSV file");
-        Result help = kiln("train", "--help");
+        CliResult help = kiln("train", "--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("--csv=FILE", "--target=COLUMN", "--drop=COLUMN", "--task=TASK", "--layers",
                 "--activation", "--optimizer", "--lr", "--epochs", "--batch-size", "--test-split", "--seed", "--out");
