@@ -41,8 +41,9 @@ import dev.kiln.nn.Sequential;
         description = {"Trains an MLP on a CSV file (plain or .csv.gz, with or without a header line) to predict"
                 + " one column from the others.",
                 "String columns are one-hot encoded; numeric ones are standardised with the training split's"
-                + " statistics. Prints the loss and metric per epoch, writes model.safetensors and loss.png into"
-                + " --out, and ends with test_accuracy: 0.xxxx or test_rmse: x.xxxx."},
+                + " statistics. Prints the loss and metric per epoch and ends with test_accuracy: 0.xxxx or"
+                + " test_rmse: x.xxxx.",
+                "Writes into --out: model.safetensors (the weights) and loss.png (the training loss)."},
         sortOptions = false,
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true)
