@@ -206,6 +206,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (chosen == Task.CLASSIFICATION) {
             o.info("classes: " + data.classes().size() + " (" + String.join(", ", data.classes()) + ")");
         }
+        // The last check of the input, before the time spent training.
+        try {
+            o.ensureOutDir();
+        } catch (IOException e) {
+            throw new BadInputException("--out " + outDir + ": cannot create the directory: " + e, e);
+        }
 
         Kiln.manualSeed(seed);
         Sequential model = Mlp.build(data.features().size(), layers, data.outputs(), activation);
@@ -221,11 +227,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         double test = trainer.evaluate(data.xTest(), data.yTest());
 
-        try {
-            o.ensureOutDir();
-        } catch (IOException e) {
-            throw new BadInputException("--out " + outDir + ": cannot create the directory: " + e.getMessage(), e);
-        }
         Plots.line(o, PLOT_FILE, "Training loss (" + chosen.lossDescription() + ")",
                 "epoch", "loss", Map.of("train", history.loss()));
         Path modelFile = outDir.resolve(MODEL_FILE);

@@ -245,6 +245,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void anOutputDirectoryThatCannotBeMadeIsRefusedBeforeTraining() throws IOException {
+        Path file = dir.resolve("taken");
+        Files.writeString(file, "a file, not a directory");
+        CliResult r = kiln("train", "--csv", classificationCsv(30).toString(), "--target", "species",
+                "--out", file.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("kiln train: --out " + file + ": cannot create the directory");
+        assertThat(r.out()).doesNotContain("epoch 1/");
+    }
+
+    @Test
     void badOptionValuesAreRefused() throws IOException {
         String csv = classificationCsv(30).toString();
         assertThat(refused("--csv", csv, "--target", "species", "--epochs", "0")).contains("--epochs must be at least 1, got 0");
