@@ -20,6 +20,7 @@ public final class Examples {
             new AutogradNet(),
             new SequentialNet(),
             new OptimNet(),
+            new CustomModule(),
             new SaveRestore(),
             new DataLoaderDemo(),
             new FizzBuzz(),
@@ -27,7 +28,8 @@ public final class Examples {
             new ThreeClass(),
             new Regression(),
             new Classification(),
-            new Optimizers()
+            new Optimizers(),
+            new Gpu()
     );
 
     private Examples() {

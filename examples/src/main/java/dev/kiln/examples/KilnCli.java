@@ -14,16 +14,21 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import dev.kiln.examples.train.TrainCommand;
+
 /**
- * The examples CLI behind {@code ./kiln}: {@code kiln list} and {@code kiln run NAME [options]}.
+ * The examples CLI behind {@code ./kiln}: {@code kiln list}, {@code kiln run NAME [options]} and
+ * {@code kiln train --csv FILE --target COLUMN [options]} ({@link TrainCommand}).
  *
- * <p>Exit codes: 0 success, 1 an example failed, 2 a usage error (unknown example or option).
+ * <p>Exit codes: 0 success, 1 an example failed, 2 a usage error (unknown example or option, input
+ * {@code kiln train} cannot use).
  */
 @Command(name = "kiln",
         mixinStandardHelpOptions = true,
         versionProvider = KilnCli.Version.class,
-        description = "Runs the Kiln examples.",
-        subcommands = {KilnCli.ListCommand.class, KilnCli.RunCommand.class, CommandLine.HelpCommand.class},
+        description = "Runs the Kiln examples, and trains an MLP on any CSV file.",
+        subcommands = {KilnCli.ListCommand.class, KilnCli.RunCommand.class, TrainCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "The launcher also has: kiln build (install all modules), kiln test (all tests)."})
 public final class KilnCli implements Callable<Integer> {
 
@@ -37,9 +42,12 @@ public final class KilnCli implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** A fresh command line; tests redirect its output with {@code setOut}/{@code setErr}. */
+    /**
+     * A fresh command line; tests redirect its output with {@code setOut}/{@code setErr}. Option values
+     * naming a choice ({@code --task regression}) are accepted in any case.
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new KilnCli());
+        return new CommandLine(new KilnCli()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Bare {@code kiln}: the help, since there is nothing else sensible to do. */

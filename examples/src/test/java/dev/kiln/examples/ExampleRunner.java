@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
-/** Runs an example in-process with {@link ExampleOptions} and checks what it printed and wrote. */
+/** Runs an example (or the whole CLI) in-process and checks what it printed and wrote. */
 public final class ExampleRunner {
 
     private ExampleRunner() {
@@ -36,11 +36,34 @@ public final class ExampleRunner {
     }
 
     public static Run run(Example example, int epochs, Path outDir, boolean quiet) throws Exception {
+        return run(example, epochs, outDir, quiet, false);
+    }
+
+    /** As {@link #run(Example, int, Path, boolean)}, with {@code --eager} when {@code eager} is set. */
+    public static Run run(Example example, int epochs, Path outDir, boolean quiet, boolean eager) throws Exception {
         var buffer = new StringWriter();
         var options = new ExampleOptions(42, epochs > 0 ? OptionalInt.of(epochs) : OptionalInt.empty(), outDir,
-                quiet, false, new PrintWriter(buffer));
+                quiet, eager, new PrintWriter(buffer));
         example.run(options);
         return new Run(buffer.toString(), outDir);
+    }
+
+    /** Exit code, standard output and standard error of one invocation of the CLI. */
+    public record CliResult(int exit, String out, String err) {
+        public List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    /** Runs the CLI in-process, through its picocli entry point, with {@code args}. */
+    public static CliResult kiln(String... args) {
+        var out = new StringWriter();
+        var err = new StringWriter();
+        int exit = KilnCli.commandLine()
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .execute(args);
+        return new CliResult(exit, out.toString(), err.toString());
     }
 
     /** The first number in a line, e.g. 2.0 in {@code "tensor([2.])"}. */

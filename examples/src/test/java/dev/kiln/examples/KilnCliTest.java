@@ -1,31 +1,17 @@
 package dev.kiln.examples;
 
+import static dev.kiln.examples.ExampleRunner.kiln;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import org.junit.jupiter.api.Test;
 
+import dev.kiln.examples.ExampleRunner.CliResult;
+
 class KilnCliTest {
-
-    /** Exit code, stdout and stderr of one CLI invocation. */
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result kiln(String... args) {
-        var out = new StringWriter();
-        var err = new StringWriter();
-        int exit = KilnCli.commandLine()
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
-                .execute(args);
-        return new Result(exit, out.toString(), err.toString());
-    }
 
     @Test
     void listPrintsOneLinePerExample() {
-        Result r = kiln("list");
+        CliResult r = kiln("list");
         assertThat(r.exit()).isZero();
         assertThat(r.out().lines()).hasSize(Examples.all().size());
         assertThat(r.out()).contains("tour").contains("a short tour of tensors and autograd");
@@ -39,7 +25,7 @@ class KilnCliTest {
 
     @Test
     void unknownExampleIsAUsageErrorNamingTheKnownOnes() {
-        Result r = kiln("run", "nope");
+        CliResult r = kiln("run", "nope");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("unknown example 'nope'").contains("tour");
         assertThat(r.out()).isEmpty();
@@ -47,14 +33,14 @@ class KilnCliTest {
 
     @Test
     void missingExampleNameIsAUsageError() {
-        Result r = kiln("run");
+        CliResult r = kiln("run");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("which example").contains("tour");
     }
 
     @Test
     void runHelpExplainsTheCommonOptionsAndTheExample() {
-        Result r = kiln("run", "tour", "--help");
+        CliResult r = kiln("run", "tour", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("--seed", "--epochs", "--out", "--quiet", "--eager")
                 .contains("tour: a short tour of tensors and autograd");
@@ -62,7 +48,7 @@ class KilnCliTest {
 
     @Test
     void runHelpWithoutNameListsExamples() {
-        Result r = kiln("run", "--help");
+        CliResult r = kiln("run", "--help");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("--seed").contains("Examples:").contains("tour");
     }
@@ -76,7 +62,7 @@ class KilnCliTest {
 
     @Test
     void bareKilnPrintsHelp() {
-        Result r = kiln();
+        CliResult r = kiln();
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("list").contains("run");
     }

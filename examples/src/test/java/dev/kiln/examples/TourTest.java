@@ -10,12 +10,12 @@ import org.junit.jupiter.api.Test;
 /** Runs the tour end to end: a smoke test of the runtime's public surface as a user meets it. */
 class TourTest {
 
-    static KilnCliTest.Result tour(String... extra) {
+    static ExampleRunner.CliResult tour(String... extra) {
         String[] args = new String[extra.length + 2];
         args[0] = "run";
         args[1] = "tour";
         System.arraycopy(extra, 0, args, 2, extra.length);
-        return KilnCliTest.kiln(args);
+        return ExampleRunner.kiln(args);
     }
 
     /**

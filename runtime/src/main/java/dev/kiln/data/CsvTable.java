@@ -4,9 +4,12 @@ import dev.kiln.DType;
 import dev.kiln.Tensor;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +21,13 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -39,10 +44,12 @@ import org.apache.commons.csv.CSVRecord;
  *
  * <h2>Reading</h2>
  * Apache Commons CSV parses the text (RFC 4180: commas, double quotes, quoted line breaks). The first
- * record is the header; every later record must have exactly as many fields, or reading fails naming
- * the file, the line and the column. Lines that are empty are skipped, as pandas does. As in pandas,
- * an empty header name becomes {@code Unnamed: i} (i the 0-based column position) and a repeated one
- * gets {@code .1}, {@code .2}, ... appended.
+ * record is the header, unless {@link Header} says there is none ({@code 0}, {@code 1}, ... name the
+ * columns then) or asks to detect it; every record must have exactly as many fields as the first, or
+ * reading fails naming the file, the line and the column. Lines that are empty are skipped, as pandas
+ * does. As in pandas, an empty header name becomes {@code Unnamed: i} (i the 0-based column position)
+ * and a repeated one gets {@code .1}, {@code .2}, ... appended, and a file whose name ends in
+ * {@code .gz} is read through gzip.
  *
  * <p>A field is <em>missing</em> when it is empty or one of pandas' default missing-value markers
  * ({@code NA}, {@code N/A}, {@code NaN}, {@code nan}, {@code null}, {@code NULL}, {@code None},
@@ -88,16 +95,62 @@ public final class CsvTable {
     // Reading
 
     /**
-     * Reads a UTF-8 CSV file (a leading byte-order mark is skipped) whose first line is the header.
+     * Whether the first line of the CSV text names the columns.
+     *
+     * <p>{@link #DETECT} decides from the fields themselves, classifying each as missing, a number, or
+     * text (anything else). The first line is the header when
+     * <ul>
+     *   <li>some column holds text on the first line and numbers on every later line that is not
+     *       missing there (at least one), as {@code price} above {@code 12.5}; or, failing that,</li>
+     *   <li>every field of the first line is text and none of them appears again in its column
+     *       below, as {@code color} above {@code red} and {@code blue}.</li>
+     * </ul>
+     * Otherwise every line is data. The rule cannot tell a header from a first row of distinct words in
+     * a table of words only; name the choice ({@link #FIRST_LINE}, {@link #NONE}) where that matters.
+     */
+    public enum Header {
+        /** The first line is the header, as pandas' {@code read_csv} (its {@code header=0}). */
+        FIRST_LINE,
+        /**
+         * No header: every line is data and the columns are named {@code 0}, {@code 1}, ..., as pandas'
+         * {@code read_csv(..., header=None)}.
+         */
+        NONE,
+        /** The first line is the header or data as the fields decide; see {@link Header}. */
+        DETECT
+    }
+
+    /**
+     * Reads a UTF-8 CSV file (a leading byte-order mark is skipped) whose first line is the header;
+     * a file whose name ends in {@code .gz} is gunzipped first, as pandas infers from the name.
      *
      * @throws UncheckedIOException when the file cannot be read
      * @throws IllegalArgumentException when the file has no header, a record has more or fewer fields
      *     than the header, or a quoted field is not closed; the message names the file and line
      */
     public static CsvTable read(Path file) {
+        return read(file, Header.FIRST_LINE);
+    }
+
+    /**
+     * Reads a UTF-8 CSV file, gunzipped first when its name ends in {@code .gz}, with or without a
+     * header line as {@code header} says.
+     *
+     * @throws UncheckedIOException when the file cannot be read or is not valid gzip
+     * @throws IllegalArgumentException when the file is empty, a record has more or fewer fields than
+     *     the first, or a quoted field is not closed; the message names the file and line
+     */
+    public static CsvTable read(Path file, Header header) {
         Objects.requireNonNull(file, "file");
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return read(reader, file.toString());
+        Objects.requireNonNull(header, "header");
+        boolean gzip = file.getFileName() != null
+                && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
+        try (InputStream bytes = Files.newInputStream(file);
+             Reader reader = new InputStreamReader(gzip ? new GZIPInputStream(bytes) : bytes,
+                     StandardCharsets.UTF_8.newDecoder()
+                             .onMalformedInput(CodingErrorAction.REPORT)
+                             .onUnmappableCharacter(CodingErrorAction.REPORT))) {
+            return read(reader, file.toString(), header);
         } catch (IOException e) {
             throw new UncheckedIOException("CsvTable.read: cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -114,17 +167,29 @@ public final class CsvTable {
     }
 
     /**
-     * Reads CSV text from {@code reader}, calling it {@code sourceName} in error messages (a file name,
-     * a resource name). The reader is not closed.
+     * Reads CSV text whose first line is the header from {@code reader}, calling it {@code sourceName}
+     * in error messages (a file name, a resource name). The reader is not closed.
      *
      * @throws UncheckedIOException when reading fails
      * @throws IllegalArgumentException as {@link #read(Path)}
      */
     public static CsvTable read(Reader reader, String sourceName) {
+        return read(reader, sourceName, Header.FIRST_LINE);
+    }
+
+    /**
+     * Reads CSV text from {@code reader}, with or without a header line as {@code header} says, calling
+     * it {@code sourceName} in error messages. The reader is not closed.
+     *
+     * @throws UncheckedIOException when reading fails
+     * @throws IllegalArgumentException as {@link #read(Path, Header)}
+     */
+    public static CsvTable read(Reader reader, String sourceName, Header header) {
         Objects.requireNonNull(reader, "reader");
         Objects.requireNonNull(sourceName, "sourceName");
+        Objects.requireNonNull(header, "header");
         try {
-            return parse(skipByteOrderMark(reader), sourceName);
+            return parse(skipByteOrderMark(reader), sourceName, header);
         } catch (IOException e) {
             throw new UncheckedIOException("CsvTable.read: cannot read " + sourceName + ": " + e.getMessage(), e);
         }
@@ -139,23 +204,22 @@ public final class CsvTable {
         return buffered;
     }
 
-    private static CsvTable parse(Reader reader, String source) throws IOException {
+    private static CsvTable parse(Reader reader, String source, Header header) throws IOException {
         // Empty lines come through as one-field records (so that the parser's line count stays exact)
         // and are skipped here.
         CSVFormat format = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
-        List<String> header = null;
-        List<String[]> rows = new ArrayList<>();
-        List<Long> rowLines = new ArrayList<>();
+        List<String[]> records = new ArrayList<>();
+        List<Long> recordLines = new ArrayList<>();
         CSVParser parser = CSVParser.builder().setReader(reader).setFormat(format).get();
-        Iterator<CSVRecord> records = parser.iterator();
+        Iterator<CSVRecord> iterator = parser.iterator();
         while (true) {
             long line = parser.getCurrentLineNumber() + 1;
             CSVRecord record;
             try {
-                if (!records.hasNext()) {
+                if (!iterator.hasNext()) {
                     break;
                 }
-                record = records.next();
+                record = iterator.next();
             } catch (UncheckedIOException e) {
                 throw new IllegalArgumentException(source + ", line " + line + ": cannot parse the record starting"
                         + " here: " + e.getCause().getMessage(), e);
@@ -163,22 +227,26 @@ public final class CsvTable {
             if (record.size() == 1 && record.get(0).isEmpty()) {
                 continue;
             }
-            if (header == null) {
-                header = record.toList();
-                continue;
+            if (!records.isEmpty() && record.size() != records.getFirst().length) {
+                throw raggedRow(source, line, header, recordLines.getFirst(), records.getFirst(), record);
             }
-            if (record.size() != header.size()) {
-                throw raggedRow(source, line, header, record);
-            }
-            rows.add(record.values());
-            rowLines.add(line);
+            records.add(record.values());
+            recordLines.add(line);
         }
-        if (header == null) {
-            throw new IllegalArgumentException(source + ": no header line; the CSV text is empty");
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException(source + ": "
+                    + (header == Header.FIRST_LINE ? "no header line" : "no lines") + "; the CSV text is empty");
         }
-        List<String> names = pandasNames(header);
+        boolean hasHeader = switch (header) {
+            case FIRST_LINE -> true;
+            case NONE -> false;
+            case DETECT -> firstLineIsHeader(records);
+        };
+        List<String> names = hasHeader ? pandasNames(Arrays.asList(records.getFirst())) : positionNames(records.getFirst().length);
+        List<String[]> rows = hasHeader ? records.subList(1, records.size()) : records;
+        long[] lines = recordLines.subList(hasHeader ? 1 : 0, recordLines.size()).stream()
+                .mapToLong(Long::longValue).toArray();
         LinkedHashMap<String, Column> columns = new LinkedHashMap<>();
-        long[] lines = rowLines.stream().mapToLong(Long::longValue).toArray();
         for (int c = 0; c < names.size(); c++) {
             String[] fields = new String[rows.size()];
             for (int r = 0; r < fields.length; r++) {
@@ -189,13 +257,69 @@ public final class CsvTable {
         return new CsvTable(source, columns, lines);
     }
 
-    private static IllegalArgumentException raggedRow(String source, long line, List<String> header, CSVRecord record) {
-        int expected = header.size(), found = record.size();
+    private static IllegalArgumentException raggedRow(String source, long line, Header header, long firstLine,
+                                                      String[] first, CSVRecord record) {
+        int expected = first.length, found = record.size();
+        List<String> names = header == Header.FIRST_LINE ? pandasNames(Arrays.asList(first)) : positionNames(expected);
         String where = found < expected
-                ? "column " + (found + 1) + " ('" + header.get(found) + "') and after are missing"
-                : "column " + (expected + 1) + " ('" + record.get(expected) + "') is beyond the header";
-        return new IllegalArgumentException(source + ", line " + line + ": expected " + expected
-                + " fields as in the header, but found " + found + "; " + where);
+                ? "column " + (found + 1) + " ('" + names.get(found) + "') and after are missing"
+                : "column " + (expected + 1) + " ('" + record.get(expected) + "') is beyond "
+                        + (header == Header.FIRST_LINE ? "the header" : "the first line");
+        return new IllegalArgumentException(source + ", line " + line + ": expected " + expected + " fields as "
+                + (header == Header.FIRST_LINE ? "in the header" : "on the first line (line " + firstLine + ")")
+                + ", but found " + found + "; " + where);
+    }
+
+    /** The {@link Header#DETECT} rule; {@code records} holds at least the first line. */
+    private static boolean firstLineIsHeader(List<String[]> records) {
+        String[] first = records.getFirst();
+        List<String[]> below = records.subList(1, records.size());
+        for (int c = 0; c < first.length; c++) {
+            if (isText(first[c]) && numbersBelow(below, c)) {
+                return true;
+            }
+        }
+        for (int c = 0; c < first.length; c++) {
+            if (!isText(first[c])) {
+                return false;
+            }
+            for (String[] row : below) {
+                if (row[c].equals(first[c])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether column {@code c} holds at least one number in {@code rows}, and nothing but numbers and missing fields. */
+    private static boolean numbersBelow(List<String[]> rows, int c) {
+        boolean any = false;
+        for (String[] row : rows) {
+            if (isText(row[c])) {
+                return false;
+            }
+            any |= !MISSING.contains(row[c]);
+        }
+        return any;
+    }
+
+    /** A field that is neither missing nor a number, by the rules of {@link #typed}. */
+    private static boolean isText(String field) {
+        if (MISSING.contains(field)) {
+            return false;
+        }
+        String s = field.strip();
+        return !DECIMAL.matcher(s).matches() && !INFINITE.matcher(s).matches();
+    }
+
+    /** pandas' names for the columns of a table without a header: 0, 1, 2, ... */
+    private static List<String> positionNames(int count) {
+        List<String> names = new ArrayList<>(count);
+        for (int c = 0; c < count; c++) {
+            names.add(Integer.toString(c));
+        }
+        return names;
     }
 
     /** pandas' header names: {@code Unnamed: i} for empty ones, {@code .1}, {@code .2}, ... for repeats. */

@@ -98,8 +98,21 @@ public final class Progress implements AutoCloseable {
         stepTo(current + 1, loss);
     }
 
+    /**
+     * One more step done, with its loss and a detail shown after it, such as a metric
+     * ({@code "accuracy 0.9500"}; empty for none).
+     */
+    public void step(double loss, String detail) {
+        stepTo(current + 1, loss, detail);
+    }
+
     /** Steps {@code 1..n} done (n within 1..total), with the loss of step n. */
     public void stepTo(long n, double loss) {
+        stepTo(n, loss, "");
+    }
+
+    /** Steps {@code 1..n} done (n within 1..total), with the loss of step n and a detail (empty for none). */
+    public void stepTo(long n, double loss, String detail) {
         if (n < 1 || n > total) {
             throw new IllegalArgumentException(unit + " " + n + " is outside 1.." + total);
         }
@@ -108,13 +121,15 @@ public final class Progress implements AutoCloseable {
             case SILENT -> { }
             case BAR -> {
                 bar.stepTo(n);
-                if (!Double.isNaN(loss)) {
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
+                String extra = (Double.isNaN(loss) ? "" : String.format(Locale.ROOT, " loss %.4f", loss))
+                        + (detail.isEmpty() ? "" : " " + detail);
+                if (!extra.isEmpty()) {
+                    bar.setExtraMessage(extra);
                 }
             }
             case LINES -> {
                 if (n % every == 0 || n == total) {
-                    options.info(line(n, loss));
+                    options.info(detail.isEmpty() ? line(n, loss) : line(n, loss) + "  " + detail);
                 }
             }
         }

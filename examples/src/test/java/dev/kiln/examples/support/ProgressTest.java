@@ -33,6 +33,16 @@ class ProgressTest {
     }
 
     @Test
+    void aDetailFollowsTheLoss() {
+        try (var p = Progress.lines(options(false), "epoch", 2, 1)) {
+            p.step(0.5, "train_accuracy 0.7500");
+            p.step(0.25, "");
+        }
+        assertThat(buffer.toString().lines().toList()).containsExactly(
+                "epoch 1/2  loss 0.5000  train_accuracy 0.7500", "epoch 2/2  loss 0.2500");
+    }
+
+    @Test
     void startOffATerminalPrintsAboutTenLines() {
         // Tests do not run on a terminal, so start() chooses plain lines.
         try (var p = Progress.start(options(false), "iteration", 100)) {
