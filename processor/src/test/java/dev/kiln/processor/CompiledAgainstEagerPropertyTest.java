@@ -100,6 +100,8 @@ class CompiledAgainstEagerPropertyTest {
                     case "leakyRelu" -> "F.leakyRelu(" + call + ", 0.2)";
                     case "clampMin" -> call + ".clampMin(0)";
                     case "dropout" -> "d" + i + ".invoke(" + call + ")";
+                    case "pow" -> call + ".pow(2)";
+                    case "sqrtAbs" -> call + ".abs().plus(1).sqrt()";
                     default -> call;
                 };
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
@@ -115,7 +117,8 @@ class CompiledAgainstEagerPropertyTest {
     Arbitrary<Mlp> mlps() {
         Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
-                Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "none")).as(Layer::new);
+                Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "pow",
+                        "sqrtAbs", "none")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
                 Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4), Arbitraries.of(true, false))
                 .as(Mlp::new);

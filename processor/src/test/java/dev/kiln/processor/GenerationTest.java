@@ -79,7 +79,7 @@ class GenerationTest {
                 "    @Override public Tensor forward(Tensor input) {",
                 "        Tensor h = F.tanh(F.sigmoid(F.relu(input.exp().log().unaryMinus().plus(1).minus(2).times(3).div(4))));",
                 "        Tensor unused = h.relu();",
-                "        Tensor y = b.invoke(a.invoke(h.clamp(-1, 1).clampMin(0).sigmoid().tanh().relu()));",
+                "        Tensor y = b.invoke(a.invoke(h.clamp(-1, 1).clampMin(0).sigmoid().tanh().relu().pow(2).abs().sqrt()));",
                 "        return y.softmax(1);",
                 "    }",
                 "}");

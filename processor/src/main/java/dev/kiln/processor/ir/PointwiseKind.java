@@ -15,6 +15,10 @@ public enum PointwiseKind {
     CLAMP(Needs.INPUT),
     EXP(Needs.OUTPUT),
     LOG(Needs.INPUT),
+    /** Raises to the constant power {@code a}. */
+    POW(Needs.INPUT),
+    SQRT(Needs.OUTPUT),
+    ABS(Needs.INPUT),
     NEG(Needs.NOTHING),
     /** Adds the constant {@code a}. */
     ADD(Needs.NOTHING),

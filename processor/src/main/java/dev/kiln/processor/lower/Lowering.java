@@ -222,7 +222,8 @@ public final class Lowering {
     }
 
     /** The tensor methods the compiled path generates. */
-    static final List<String> COMPILED_METHODS = List.of("relu", "sigmoid", "tanh", "exp", "log", "unaryMinus",
+    static final List<String> COMPILED_METHODS = List.of("relu", "sigmoid", "tanh", "exp", "log", "pow", "sqrt", "abs",
+            "unaryMinus",
             "clampMin", "clampMax", "clamp", "plus", "minus", "times", "div", "softmax", "logSoftmax");
 
     private Op method(Expr.TensorMethod m, String text) {
@@ -250,6 +251,9 @@ public final class Lowering {
             case "tanh" -> count == 0 ? new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, text) : null;
             case "exp" -> count == 0 ? new Op.Pointwise(PointwiseKind.EXP, 0, 0, at, text) : null;
             case "log" -> count == 0 ? new Op.Pointwise(PointwiseKind.LOG, 0, 0, at, text) : null;
+            case "pow" -> count == 1 ? new Op.Pointwise(PointwiseKind.POW, numbers.get(0), 0, at, text) : null;
+            case "sqrt" -> count == 0 ? new Op.Pointwise(PointwiseKind.SQRT, 0, 0, at, text) : null;
+            case "abs" -> count == 0 ? new Op.Pointwise(PointwiseKind.ABS, 0, 0, at, text) : null;
             case "unaryMinus" -> count == 0 ? new Op.Pointwise(PointwiseKind.NEG, 0, 0, at, text) : null;
             case "clampMin" -> count == 1 ? new Op.Pointwise(PointwiseKind.CLAMP, numbers.get(0), Double.NaN, at, text)
                     : null;

@@ -24,6 +24,9 @@ final class Formulas {
             case CLAMP -> clamp(op, a, t);
             case EXP -> t.round("Math.exp($N)", a);
             case LOG -> t.round("Math.log($N)", a);
+            case POW -> t.round("Math.pow($N, $L)", a, p);
+            case SQRT -> t.round("Math.sqrt($N)", a);
+            case ABS -> CodeBlock.of("Math.abs($N)", a);
             case NEG -> CodeBlock.of("-$N", a);
             case ADD -> t.round("$N + $L", a, p);
             case MUL -> t.round("$N * $L", a, p);
@@ -45,6 +48,9 @@ final class Formulas {
             case CLAMP -> CodeBlock.of("$L ? $N : $L", inRange(op, a), g, t.zero);
             case EXP -> CodeBlock.of("$N * $N", g, y);
             case LOG -> CodeBlock.of("$N / $N", g, a);
+            case POW -> t.round("$N * $L * Math.pow($N, $L)", g, p, a, literal(op.a() - 1));
+            case SQRT -> t.round("$N / (2.0 * $N)", g, y);
+            case ABS -> CodeBlock.of("$N * Math.signum($N)", g, a);
             case NEG -> CodeBlock.of("-$N", g);
             case ADD -> CodeBlock.of("$N", g);
             case MUL -> t.round("$N * $L", g, p);
