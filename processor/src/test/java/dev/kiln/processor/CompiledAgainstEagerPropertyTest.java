@@ -90,19 +90,31 @@ class CompiledAgainstEagerPropertyTest {
             s.append("    public ").append(name).append(block ? "(int dIn)" : "()").append(" {\n")
                     .append(constructor).append("    }\n");
             s.append("    @Override public Tensor forward(Tensor x) {\n");
-            String previous = from == 0 ? "x" : "block.invoke(x)";
+            String previous = "x";
+            if (from > 0) {
+                s.append("        Tensor fromBlock = block.invoke(x);\n");
+                previous = "fromBlock";
+            }
             for (int i = from; i < to; i++) {
-                String call = "l" + i + ".invoke(" + previous + ")";
+                String z = "z" + i;
+                s.append("        Tensor ").append(z).append(" = l").append(i).append(".invoke(").append(previous)
+                        .append(");\n");
+                boolean square = layers.get(i).out() == (i == 0 ? in : layers.get(i - 1).out());
                 String expression = switch (layers.get(i).activation()) {
-                    case "relu" -> call + ".relu()";
-                    case "sigmoid" -> "F.sigmoid(" + call + ")";
-                    case "tanh" -> call + ".tanh()";
-                    case "leakyRelu" -> "F.leakyRelu(" + call + ", 0.2)";
-                    case "clampMin" -> call + ".clampMin(0)";
-                    case "dropout" -> "d" + i + ".invoke(" + call + ")";
-                    case "pow" -> call + ".pow(2)";
-                    case "sqrtAbs" -> call + ".abs().plus(1).sqrt()";
-                    default -> call;
+                    case "relu" -> z + ".relu()";
+                    case "sigmoid" -> "F.sigmoid(" + z + ")";
+                    case "tanh" -> z + ".tanh()";
+                    case "leakyRelu" -> "F.leakyRelu(" + z + ", 0.2)";
+                    case "clampMin" -> z + ".clampMin(0)";
+                    case "dropout" -> "d" + i + ".invoke(" + z + ")";
+                    case "pow" -> z + ".pow(2)";
+                    case "sqrtAbs" -> z + ".abs().plus(1).sqrt()";
+                    case "gate" -> z + ".times(" + z + ".sigmoid())";
+                    case "softsign" -> z + ".div(" + z + ".abs().plus(1))";
+                    // a residual connection where the sizes allow one
+                    case "residual" -> square ? z + ".tanh().plus(" + previous + ")" : z + ".tanh()";
+                    case "difference" -> square ? previous + ".minus(" + z + ".relu()).times(" + z + ")" : z;
+                    default -> z;
                 };
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
                 previous = "h" + i;
@@ -118,7 +130,7 @@ class CompiledAgainstEagerPropertyTest {
         Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
                 Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "pow",
-                        "sqrtAbs", "none")).as(Layer::new);
+                        "sqrtAbs", "gate", "softsign", "residual", "difference", "none")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
                 Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4), Arbitraries.of(true, false))
                 .as(Mlp::new);

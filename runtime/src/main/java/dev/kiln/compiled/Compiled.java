@@ -150,6 +150,18 @@ public final class Compiled {
     }
 
     /**
+     * Checks that the two operands of tensor-tensor arithmetic in a compiled forward have the same
+     * shape, {@code (n, a)} and {@code (n, b)}: the generated loops do not broadcast.
+     */
+    public static void checkSameFeatures(String op, int n, int a, int b) {
+        if (a != b) {
+            throw new IllegalArgumentException(op + ": a compiled model combines tensors of the same shape only, but got"
+                    + " " + Shape.describe(new int[] {n, a}) + " and " + Shape.describe(new int[] {n, b})
+                    + " (the eager forward broadcasts: remove @Model or write @Model(compile = false))");
+        }
+    }
+
+    /**
      * {@code layer}'s bias, for a forward generated from a constructor that builds it with one; fails
      * clearly when the layer was built without (a bias flag that is not a literal).
      */

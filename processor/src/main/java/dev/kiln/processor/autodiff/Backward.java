@@ -53,6 +53,13 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
                     saved.add(i); // dW reads the layer's input
                 }
                 case Op.Dropout d -> steps.add(new ElementwiseGrad(i, d)); // reads its mask, kept apart
+                case Op.Binary b -> {
+                    steps.add(new ElementwiseGrad(i, b));
+                    saved.add(b.other()); // the forward reads it too
+                    if (b.kind().readsOperands()) {
+                        saved.add(i);
+                    }
+                }
                 case Op.Pointwise p -> {
                     steps.add(new ElementwiseGrad(i, p));
                     if (p.kind().needs() == PointwiseKind.Needs.INPUT) {

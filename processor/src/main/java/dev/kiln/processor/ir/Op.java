@@ -40,6 +40,26 @@ public sealed interface Op {
     record Dropout(String layer, SourcePosition position, String source) implements Elementwise {}
 
     /**
+     * Elementwise arithmetic between the chain's value and an earlier value of the same chain (a
+     * residual connection such as {@code h.plus(x)}, or a gate such as {@code h.times(h.sigmoid())}).
+     *
+     * @param kind the operation
+     * @param other the index of the earlier value
+     * @param swapped whether the earlier value is the left operand ({@code x.minus(h)})
+     */
+    record Binary(Kind kind, int other, boolean swapped, SourcePosition position, String source) implements Elementwise {
+        /** The arithmetic operations, by their tensor method names. */
+        public enum Kind {
+            PLUS, MINUS, TIMES, DIV;
+
+            /** Whether the derivative reads the operands' values. */
+            public boolean readsOperands() {
+                return this == TIMES || this == DIV;
+            }
+        }
+    }
+
+    /**
      * {@code softmax} or {@code logSoftmax} over each row; only as the last operation.
      *
      * @param lastDim whether it is written over dimension -1 (the features of an input of any rank)

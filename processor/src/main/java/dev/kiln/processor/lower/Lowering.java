@@ -139,6 +139,8 @@ public final class Lowering {
                 }
                 yield chain;
             }
+            case Expr.TensorMethod m when ARITHMETIC.contains(m.name()) && m.arguments().size() == 1
+                    && !(m.arguments().getFirst() instanceof Expr.Number) -> binary(m);
             case Expr.TensorMethod m -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
                 Op op = method(m, label(text(m)));
@@ -219,6 +221,38 @@ public final class Lowering {
             }
             default -> null;
         };
+    }
+
+    /** The tensor methods that may take a tensor operand. */
+    private static final List<String> ARITHMETIC = List.of("plus", "minus", "times", "div");
+
+    /**
+     * {@code a.plus(b)} of two tensors: compiled when one operand is computed from the other, so
+     * that the result continues the longer chain and reads the shorter one's last value.
+     */
+    private List<Op> binary(Expr.TensorMethod m) {
+        List<Op> left = lower(m.receiver());
+        List<Op> right = lower(m.arguments().getFirst());
+        Op.Binary.Kind kind = Op.Binary.Kind.valueOf(m.name().toUpperCase(java.util.Locale.ROOT));
+        String text = label(text(m));
+        List<Op> chain;
+        if (isPrefix(right, left)) {
+            chain = new ArrayList<>(left);
+            chain.add(new Op.Binary(kind, right.size(), false, m.position(), text));
+        } else if (isPrefix(left, right)) {
+            chain = new ArrayList<>(right);
+            chain.add(new Op.Binary(kind, left.size(), true, m.position(), text));
+        } else {
+            notCompiled("tensor-tensor arithmetic between two branches (Tensor." + m.name() + " of values neither of"
+                    + " which is computed from the other; residual connections such as h.plus(x) are compiled)",
+                    m.position());
+            chain = new ArrayList<>(left);
+        }
+        return chain;
+    }
+
+    private static boolean isPrefix(List<Op> prefix, List<Op> chain) {
+        return prefix.size() <= chain.size() && chain.subList(0, prefix.size()).equals(prefix);
     }
 
     /** The tensor methods the compiled path generates. */

@@ -59,6 +59,51 @@ final class Formulas {
     }
 
     /**
+     * The output of {@code op} with {@code chain} the chain's value and {@code other} the earlier
+     * value, as expressions of the element type.
+     */
+    static CodeBlock binary(Op.Binary op, String chain, String other) {
+        String left = op.swapped() ? other : chain, right = op.swapped() ? chain : other;
+        String operator = switch (op.kind()) {
+            case PLUS -> "+";
+            case MINUS -> "-";
+            case TIMES -> "*";
+            case DIV -> "/";
+        };
+        return CodeBlock.of("$L $L $L", left, operator, right);
+    }
+
+    /**
+     * The gradients of {@code op}'s operands given the gradient {@code g} of its output, with
+     * {@code chain} and {@code other} the operands' values (read only when the kind needs them):
+     * element 0 for the chain's operand, element 1 for the earlier value.
+     */
+    static CodeBlock[] binaryDerivatives(Op.Binary op, String g, String chain, String other) {
+        String left = op.swapped() ? other : chain, right = op.swapped() ? chain : other;
+        CodeBlock dLeft, dRight;
+        switch (op.kind()) {
+            case PLUS -> {
+                dLeft = CodeBlock.of("$N", g);
+                dRight = CodeBlock.of("$N", g);
+            }
+            case MINUS -> {
+                dLeft = CodeBlock.of("$N", g);
+                dRight = CodeBlock.of("-$N", g);
+            }
+            case TIMES -> {
+                dLeft = CodeBlock.of("$N * $L", g, right);
+                dRight = CodeBlock.of("$N * $L", g, left);
+            }
+            case DIV -> {
+                dLeft = CodeBlock.of("$N / $L", g, right);
+                dRight = CodeBlock.of("-$N * $L / ($L * $L)", g, left, right, right);
+            }
+            default -> throw new AssertionError(op.kind());
+        }
+        return op.swapped() ? new CodeBlock[] {dRight, dLeft} : new CodeBlock[] {dLeft, dRight};
+    }
+
+    /**
      * Dropout, forward and derivative alike: {@code value} where the mask {@code keep} (null in
      * eval mode) keeps element {@code i}, scaled by {@code scale}; zero where it drops it.
      */

@@ -37,6 +37,7 @@ public final class KilnWriter {
     private static final ClassName LINEAR = ClassName.get("dev.kiln.nn", "Linear");
     private static final ClassName DROPOUT = ClassName.get("dev.kiln.nn", "Dropout");
     private static final ClassName DTYPE = ClassName.get("dev.kiln", "DType");
+    private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
     private static final ClassName COMPILED = ClassName.get("dev.kiln.compiled", "Compiled");
     private static final ClassName POOL = ClassName.get("dev.kiln.compiled", "ActivationPool");
     private static final ClassName LEASE = POOL.nestedClass("Lease");
@@ -138,7 +139,7 @@ public final class KilnWriter {
             names.newName(reserved, reserved);
         }
         for (int v = 0; v <= graph.ops().size(); v++) {
-            for (String prefix : List.of("v", "a", "y")) {
+            for (String prefix : List.of("v", "a", "b", "y")) {
                 names.newName(prefix + v, prefix + v);
             }
         }
@@ -174,6 +175,9 @@ public final class KilnWriter {
             names.newName(valueBase(v) + "Grad", "grad" + v);
         }
         names.newName("inputGrad", "grad0");
+        for (int v : sideValues()) {
+            names.newName((v == 0 ? "input" : valueBase(v)) + "SideGrad", "side" + v);
+        }
         names.newName("gradOut", "gradOut");
     }
 
@@ -189,6 +193,7 @@ public final class KilnWriter {
             case Op.Linear linear -> camel(linear.layer());
             case Op.Pointwise p -> camel(p.kind().name().toLowerCase(java.util.Locale.ROOT));
             case Op.Dropout d -> camel(d.layer());
+            case Op.Binary b -> b.kind().name().toLowerCase(java.util.Locale.ROOT);
             case Op.Softmax s -> s.log() ? "logSoftmax" : "softmax";
         };
     }
@@ -357,6 +362,13 @@ public final class KilnWriter {
                 m.addStatement("int $N = $N.outFeatures()", names.get("features" + (k + 1)), layer);
             }
         }
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Binary b && !features(k).equals(features(b.other()))) {
+                m.addCode(line(b));
+                m.addStatement("$T.checkSameFeatures($S, n, $N, $N)", COMPILED, b.kind().name().toLowerCase(java.util.Locale.ROOT),
+                        features(k), features(b.other()));
+            }
+        }
         m.addStatement("$T[] inputs = {$L}", TENSOR, CodeBlock.join(inputTensors(false), ", "));
         m.addStatement("boolean recording = $T.isRecording(inputs)", GRAPH);
         m.addStatement("$T $N = $T.$L(x)", t.array, value(0), COMPILED, t.arrays);
@@ -444,6 +456,7 @@ public final class KilnWriter {
             CodeBlock value = switch (ops.get(j)) {
                 case Op.Pointwise p -> Formulas.forward(p, previous, t);
                 case Op.Dropout d -> Formulas.dropout(previous, names.get("keep" + (v - 1)), names.get("scale" + (v - 1)), t);
+                case Op.Binary b -> Formulas.binary(b, previous, value(b.other()) + "[i]");
             };
             body.addStatement("$T $N = $L", t.element, local, value);
             if (fusion.stored().contains(v)) {
@@ -544,6 +557,25 @@ public final class KilnWriter {
         return out;
     }
 
+    /** The values an arithmetic operation reads besides the chain: their gradients gather in side buffers. */
+    private List<Integer> sideValues() {
+        return graph.ops().stream().filter(op -> op instanceof Op.Binary).map(op -> ((Op.Binary) op).other())
+                .distinct().sorted().toList();
+    }
+
+    private String side(int v) {
+        return names.get("side" + v);
+    }
+
+    /** Adds the side gradient of value {@code v}, if it has one, into the buffer holding its gradient. */
+    private void addSide(MethodSpec.Builder m, int v, String target) {
+        if (sideValues().contains(v)) {
+            m.addComment("the gradient that reached this value through arithmetic further on");
+            m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(v))
+                    .addStatement("$N[i] += $N[i]", target, side(v)).endControlFlow();
+        }
+    }
+
     /** {@code ctx.needsGrad(i) || ...} for the inputs of the operations before {@code op}, and x. */
     private CodeBlock earlierNeedGrad(int op) {
         List<CodeBlock> checks = new ArrayList<>();
@@ -596,10 +628,21 @@ public final class KilnWriter {
         }
         m.addStatement("$T[] grads = new $T[$L]", TENSOR, TENSOR, inputs.size() + 1);
         List<Integer> scratch = scratchValues();
-        List<CodeBlock> lengths = scratch.stream().map(v -> CodeBlock.of("n * $N", features(v))).toList();
+        List<Integer> sides = sideValues();
+        List<CodeBlock> lengths = new ArrayList<>();
+        for (int v : scratch) {
+            lengths.add(CodeBlock.of("n * $N", features(v)));
+        }
+        for (int v : sides) {
+            lengths.add(CodeBlock.of("n * $N", features(v)));
+        }
         m.addStatement("$T scratch = gradients.$L($L)", LEASE, t.acquire, CodeBlock.join(lengths, ", "));
         for (int j = 0; j < scratch.size(); j++) {
             m.addStatement("$T $N = scratch.$L($L)", t.array, grad(scratch.get(j)), t.arrays, j);
+        }
+        for (int j = 0; j < sides.size(); j++) {
+            m.addStatement("$T $N = scratch.$L($L)", t.array, side(sides.get(j)), t.arrays, scratch.size() + j);
+            m.addStatement("$T.fill($N, $L)", ARRAYS, side(sides.get(j)), t.zero);
         }
         m.addStatement("$T $N = $T.$L(gradOutput)", t.array, names.get("gradOut"), COMPILED, t.arrays);
         List<Fusion.Block> blocks = fusion.blocks();
@@ -628,8 +671,15 @@ public final class KilnWriter {
                 .endControlFlow();
     }
 
-    /** Folds the derivatives of {@code ops} (values from+1 ... to) into the gradient, element by element. */
+    /**
+     * Folds the derivatives of {@code ops} (values from+1 ... to) into the gradient {@code g}, element
+     * by element; each value's side gradient joins {@code g} where the fold reaches that value.
+     */
     private void foldChain(CodeBlock.Builder body, int from, List<Op.Elementwise> ops, Precision t) {
+        List<Integer> sides = sideValues();
+        if (sides.contains(from + ops.size())) {
+            body.addStatement("g += $N[i]", side(from + ops.size()));
+        }
         for (int j = ops.size() - 1; j >= 0; j--) {
             int in = from + j, out = in + 1;
             switch (ops.get(j)) {
@@ -646,6 +696,19 @@ public final class KilnWriter {
                     }
                     body.addStatement("g = $L", Formulas.derivative(op, "g", a, y, t));
                 }
+                case Op.Binary b -> {
+                    String chain = "a" + in, other = "b" + in;
+                    if (b.kind().readsOperands()) {
+                        body.addStatement("$T $N = $N[i]", t.element, chain, value(in));
+                        body.addStatement("$T $N = $N[i]", t.element, other, value(b.other()));
+                    }
+                    CodeBlock[] d = Formulas.binaryDerivatives(b, "g", chain, other);
+                    body.addStatement("$N[i] += $L", side(b.other()), d[1]);
+                    body.addStatement("g = $L", d[0]);
+                }
+            }
+            if (sides.contains(in)) {
+                body.addStatement("g += $N[i]", side(in));
             }
         }
     }
@@ -668,6 +731,9 @@ public final class KilnWriter {
         int s = d.from();
         String in = features(s), out = features(s + 1);
         String g = source;
+        if (d.pointwise().isEmpty() && d.to() != last) {
+            addSide(m, d.to(), source);
+        }
         if (!d.pointwise().isEmpty()) {
             for (Op op : d.pointwise()) {
                 m.addCode(line(op));
@@ -712,8 +778,9 @@ public final class KilnWriter {
                     .addComment("dx = g W")
                     .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, in)
                     .addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
-                            names.get("weightData" + s), in, grad(0))
-                    .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
+                            names.get("weightData" + s), in, grad(0));
+            addSide(m, 0, grad(0));
+            m.addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                     .endControlFlow();
         } else {
             stopUnlessNeeded(m, s);
@@ -754,6 +821,7 @@ public final class KilnWriter {
         }
         m.endControlFlow();
         if (v == 0) {
+            addSide(m, 0, target);
             m.addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, target);
             m.endControlFlow();
         }

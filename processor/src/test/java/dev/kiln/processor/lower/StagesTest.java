@@ -93,4 +93,30 @@ class StagesTest {
             assertThat(item.position().line()).isEqualTo(1);
         });
     }
+
+    @Test
+    void arithmeticBetweenAValueAndOneComputedFromItContinuesTheChain() {
+        Expr x = new Expr.Variable("x", AT);
+        Expr h = new Expr.Variable("h", AT);
+        Report report = new Report();
+        ModelGraph graph = Lowering.lower(model(List.of(linear("l1", 4, 4, true)),
+                new Statement.Local("h", method(call("l1", x), "tanh"), AT),
+                new Statement.Return(method(x, "minus", h), AT)), "p", report);
+        assertThat(report.isClean()).isTrue();
+        assertThat(graph.ops()).hasSize(3);
+        assertThat(graph.ops().get(2)).isEqualTo(new Op.Binary(Op.Binary.Kind.MINUS, 0, true, AT, "x.minus(h)"));
+        Backward backward = Backward.of(graph);
+        assertThat(backward.saved()).contains(0);
+    }
+
+    @Test
+    void arithmeticBetweenTwoBranchesIsReported() {
+        Expr x = new Expr.Variable("x", AT);
+        Report report = new Report();
+        ModelGraph graph = Lowering.lower(model(List.of(linear("l1", 4, 4, true), linear("l2", 4, 4, true)),
+                new Statement.Return(method(call("l1", x), "plus", call("l2", x)), SourcePosition.line(9))), "p", report);
+        assertThat(graph).isNull();
+        assertThat(report.items()).singleElement().satisfies(item -> assertThat(item.message())
+                .startsWith("[KilnNotCompiled] tensor-tensor arithmetic between two branches"));
+    }
 }
