@@ -142,6 +142,15 @@ public final class Compiled {
         return rows;
     }
 
+    /** The number of features of {@code x} flattened from dimension 1: the product of the sizes after the first. */
+    public static int featuresAfterFirst(Tensor x) {
+        int features = 1;
+        for (int d = 1; d < x.dim(); d++) {
+            features *= x.size(d);
+        }
+        return features;
+    }
+
     /** {@code x}'s shape with its last size replaced by {@code last}: the shape of a row-wise result. */
     public static int[] shapeWithLast(Tensor x, int last) {
         int[] dims = x.shape().toArray();

@@ -9,6 +9,8 @@ import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.GradMode;
 import dev.kiln.examples.models.DropoutNet;
+import dev.kiln.examples.models.ImageNet;
+import dev.kiln.examples.models.ImageNetKiln;
 import dev.kiln.examples.models.DropoutNetKiln;
 import dev.kiln.examples.models.RegressionNet;
 import dev.kiln.examples.models.RegressionNetKiln;
@@ -187,6 +189,34 @@ class CompiledEquivalenceTest {
             yc.sum().backward();
             assertClose(xc.grad(), xe.grad(), "x.grad for input shape " + java.util.Arrays.toString(shape));
         }
+    }
+
+    @Test
+    void aFlattenedImageModelWithAResidualBlockMatchesTheEagerOne() {
+        ImageNet eager = new ImageNet(3, 4);
+        ImageNetKiln compiled = sameWeights(eager, new ImageNetKiln(3, 4));
+        Generator g = new Generator(21);
+        for (int[] shape : new int[][] {{5, 3, 4}, {2, 1, 3, 4}, {1, 12}}) {
+            Tensor x = Tensor.randn(g, shape);
+            Tensor xe = x.detach().requiresGrad(true);
+            Tensor xc = x.detach().requiresGrad(true);
+            Tensor ye = eager.invoke(xe);
+            Tensor yc = compiled.invoke(xc);
+            assertThat(yc.gradFn().name()).isEqualTo("ImageNetKilnBackward");
+            assertClose(yc, ye, "output for input shape " + java.util.Arrays.toString(shape));
+            Tensor weights = Tensor.randn(g, ye.shape().toArray());
+            ye.times(weights).sum().backward();
+            yc.times(weights).sum().backward();
+            assertClose(xc.grad(), xe.grad(), "x.grad for input shape " + java.util.Arrays.toString(shape));
+            for (var e : eager.namedParameters().entrySet()) {
+                assertClose(compiled.namedParameters().get(e.getKey()).grad(), e.getValue().grad(), e.getKey() + ".grad");
+            }
+            eager.zeroGrad();
+            compiled.zeroGrad();
+        }
+        Tensor wrong = Tensor.randn(g, 2, 13);
+        assertThatThrownBy(() -> compiled.invoke(wrong)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected an input whose last dimension has 12 features, but got shape (2x13)");
     }
 
     @Test

@@ -8,8 +8,11 @@ import java.util.List;
  * @param className the model's simple name
  * @param packageName the model's package
  * @param ops the operations from the input to the returned value
+ * @param flattensInput whether forward first flattens its input to (batch, features) with
+ *     {@code Flatten} or {@code flatten(1)}: then the first dimension holds the rows and the others
+ *     the features; otherwise the last dimension holds the features and the ones before it the rows
  */
-public record ModelGraph(String className, String packageName, List<Op> ops) {
+public record ModelGraph(String className, String packageName, List<Op> ops, boolean flattensInput) {
     public ModelGraph {
         ops = List.copyOf(ops);
     }

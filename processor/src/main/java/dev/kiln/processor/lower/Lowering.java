@@ -32,6 +32,8 @@ public final class Lowering {
     /** The dotted path of this model in the outermost one: "" for it, "encoder." for a composed model. */
     private final String prefix;
     private boolean failed;
+    /** Whether forward flattens its input first (see {@link ModelGraph#flattensInput}). */
+    private boolean flattensInput;
 
     private Lowering(ModelSource model, String packageName, Report report, String prefix) {
         this.model = model;
@@ -64,7 +66,7 @@ public final class Lowering {
         if (failed || result == null) {
             return null;
         }
-        return new ModelGraph(model.className(), packageName, result);
+        return new ModelGraph(model.className(), packageName, result, flattensInput);
     }
 
     /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
@@ -95,6 +97,7 @@ public final class Lowering {
         Report nested = new Report();
         Lowering inner = new Lowering(layer.submodel(), packageName, nested, prefix + path + ".");
         List<Op> result = inner.chain(List.copyOf(chain));
+        flattensInput |= inner.flattensInput;
         if (!nested.isClean() || result == null) {
             String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
             notCompiled("calling the @Model field " + layer.name() + " whose forward cannot be compiled (" + why + ")",
@@ -141,6 +144,17 @@ public final class Lowering {
             }
             case Expr.TensorMethod m when ARITHMETIC.contains(m.name()) && m.arguments().size() == 1
                     && !(m.arguments().getFirst() instanceof Expr.Number) -> binary(m);
+            case Expr.TensorMethod m when m.name().equals("flatten") -> {
+                List<Op> chain = new ArrayList<>(lower(m.receiver()));
+                List<Double> dims = m.arguments().stream()
+                        .map(a -> a instanceof Expr.Number n ? Double.valueOf(n.value()) : null).toList();
+                if (dims.equals(List.of(1.0)) || dims.equals(List.of(1.0, -1.0))) {
+                    flatten(chain, m.position(), "Tensor.flatten");
+                } else {
+                    notCompiled("Tensor.flatten over dimensions other than 1 to -1", m.position());
+                }
+                yield chain;
+            }
             case Expr.TensorMethod m -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
                 Op op = method(m, label(text(m)));
@@ -188,6 +202,14 @@ public final class Lowering {
             case "Sigmoid" -> chain.add(new Op.Pointwise(PointwiseKind.SIGMOID, 0, 0, at, where));
             case "Tanh" -> chain.add(new Op.Pointwise(PointwiseKind.TANH, 0, 0, at, where));
             case "Identity" -> { }
+            case "Flatten" -> {
+                List<Double> dims = layer.sizes().stream().map(Lowering::number).toList();
+                if (dims.isEmpty() || dims.equals(List.of(1.0, -1.0))) {
+                    flatten(chain, at, "a Flatten layer");
+                } else {
+                    notCompiled("a Flatten layer over dimensions other than 1 to -1", at);
+                }
+            }
             case "Dropout" -> chain.add(new Op.Dropout(prefix + path, at, where));
             case "LeakyReLU" -> {
                 Double slope = layer.sizes().isEmpty() ? Double.valueOf(0.01) : number(layer.sizes().getFirst());
@@ -253,6 +275,17 @@ public final class Lowering {
 
     private static boolean isPrefix(List<Op> prefix, List<Op> chain) {
         return prefix.size() <= chain.size() && chain.subList(0, prefix.size()).equals(prefix);
+    }
+
+    /**
+     * Records that forward flattens its input; the compiled loops see the input as (batch, features)
+     * from the start, so a flatten after other operations is not compiled.
+     */
+    private void flatten(List<Op> chain, SourcePosition at, String what) {
+        if (!chain.isEmpty()) {
+            notCompiled(what + " after other operations (a compiled forward flattens only its input)", at);
+        }
+        flattensInput = true;
     }
 
     /** The tensor methods the compiled path generates. */

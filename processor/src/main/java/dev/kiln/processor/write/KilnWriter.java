@@ -309,7 +309,13 @@ public final class KilnWriter {
     private MethodSpec forward() {
         MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).returns(TENSOR).addParameter(TENSOR, "x");
-        if (graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim())) {
+        if (graph.flattensInput()) {
+            m.beginControlFlow("if (x.dim() < 2)")
+                    .addComment("flatten(1) needs a dimension after the batch: the eager forward says so")
+                    .addStatement("return super.forward(x)")
+                    .endControlFlow();
+        }
+        if (!graph.flattensInput() && graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim())) {
             m.beginControlFlow("if (x.dim() != 2)")
                     .addComment("softmax over dimension 1 is over each row only for a 2-d input: the eager forward")
                     .addStatement("return super.forward(x)")
@@ -345,18 +351,25 @@ public final class KilnWriter {
             }
         }
         Op first = graph.ops().getFirst();
-        if (first instanceof Op.Linear linear) {
-            m.addStatement("$T.checkInput($N, x)", COMPILED, layerNames.get(linear.layer()));
+        boolean inputChecked = first instanceof Op.Linear && !graph.flattensInput();
+        if (graph.flattensInput()) {
+            m.addComment("flattened: the first dimension holds the rows, the others the features");
+            m.addStatement("int n = x.size(0)");
+            m.addStatement("int $N = $T.featuresAfterFirst(x)", names.get("features0"), COMPILED);
         } else {
-            m.addStatement("$T.checkInput(x)", COMPILED);
+            if (first instanceof Op.Linear linear) {
+                m.addStatement("$T.checkInput($N, x)", COMPILED, layerNames.get(linear.layer()));
+            } else {
+                m.addStatement("$T.checkInput(x)", COMPILED);
+            }
+            m.addComment("leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows");
+            m.addStatement("int n = $T.rows(x)", COMPILED);
+            m.addStatement("int $N = x.size(-1)", names.get("features0"));
         }
-        m.addComment("leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows");
-        m.addStatement("int n = $T.rows(x)", COMPILED);
-        m.addStatement("int $N = x.size(-1)", names.get("features0"));
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
                 String layer = layerNames.get(linear.layer());
-                if (k > 0 || !(first instanceof Op.Linear)) {
+                if (k > 0 || !inputChecked) {
                     m.addStatement("$T.checkFeatures($N, n, $N)", COMPILED, layer, features(k));
                 }
                 m.addStatement("int $N = $N.outFeatures()", names.get("features" + (k + 1)), layer);
@@ -405,8 +418,12 @@ public final class KilnWriter {
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
             }
         }
-        m.addStatement("$T output = $T.wrap($N, $T.shapeWithLast(x, $N))", TENSOR, COMPILED, value(last), COMPILED,
-                features(last));
+        if (graph.flattensInput()) {
+            m.addStatement("$T output = $T.wrap($N, n, $N)", TENSOR, COMPILED, value(last), features(last));
+        } else {
+            m.addStatement("$T output = $T.wrap($N, $T.shapeWithLast(x, $N))", TENSOR, COMPILED, value(last), COMPILED,
+                    features(last));
+        }
         m.beginControlFlow("if (!recording)")
                 .addStatement("lease.release()")
                 .addStatement("return output")
