@@ -37,11 +37,12 @@ class CompiledAgainstEagerPropertyTest {
     record Layer(int out, boolean bias, String activation) {}
 
     /**
-     * A random MLP: input features, layers, whether it ends with logSoftmax(1), the batch size, and
+     * A random MLP: input features, layers, what it ends with (logSoftmax(1), a sum or a mean, or
+     * nothing: {@code head} is the method call appended to the last layer's output), the batch size,
      * how many of its first layers sit in a composed {@code @Model} class {@code Block} (0: none), and
      * whether it is built in float64.
      */
-    record Mlp(int in, List<Layer> layers, boolean logSoftmax, int batch, int composed, boolean float64) {
+    record Mlp(int in, List<Layer> layers, String head, int batch, int composed, boolean float64) {
         /** The number of layers in {@code Block}. */
         int split() {
             return Math.min(composed, layers.size());
@@ -119,7 +120,7 @@ class CompiledAgainstEagerPropertyTest {
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
                 previous = "h" + i;
             }
-            s.append("        return ").append(previous).append(logSoftmax && !block ? ".logSoftmax(1)" : "")
+            s.append("        return ").append(previous).append(block ? "" : head)
                     .append(";\n    }\n}\n");
             return s.toString();
         }
@@ -131,7 +132,8 @@ class CompiledAgainstEagerPropertyTest {
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
                 Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "pow",
                         "sqrtAbs", "gate", "softsign", "residual", "difference", "none")).as(Layer::new);
-        return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4), Arbitraries.of(true, false),
+        return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4),
+                Arbitraries.of("", "", ".logSoftmax(1)", ".sum()", ".mean()", ".sum(1)", ".mean(-1)"),
                 Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4), Arbitraries.of(true, false))
                 .as(Mlp::new);
     }

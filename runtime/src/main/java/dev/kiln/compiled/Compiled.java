@@ -151,6 +151,11 @@ public final class Compiled {
         return features;
     }
 
+    /** {@code x}'s shape without its last dimension: the shape of a per-row reduction. */
+    public static int[] shapeWithoutLast(Tensor x) {
+        return java.util.Arrays.copyOf(x.shape().toArray(), x.dim() - 1);
+    }
+
     /** {@code x}'s shape with its last size replaced by {@code last}: the shape of a row-wise result. */
     public static int[] shapeWithLast(Tensor x, int last) {
         int[] dims = x.shape().toArray();

@@ -41,6 +41,9 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
     /** The softmax derivative over each row, from the saved output. */
     public record SoftmaxGrad(int op, Op.Softmax softmax) implements Step {}
 
+    /** The reduction's gradient spread back over the elements it reduced (over their count for a mean). */
+    public record ReduceGrad(int op, Op.Reduce reduce) implements Step {}
+
     /** Differentiates {@code graph}. */
     public static Backward of(ModelGraph graph) {
         List<Step> steps = new ArrayList<>();
@@ -68,6 +71,7 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
                         saved.add(i + 1);
                     }
                 }
+                case Op.Reduce r -> steps.add(new ReduceGrad(i, r));
                 case Op.Softmax s -> {
                     steps.add(new SoftmaxGrad(i, s));
                     saved.add(i + 1);

@@ -66,6 +66,19 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         }
     }
 
+    /** A sum or mean over all elements or each row (operation {@code from}). */
+    public record Reduction(int from, Op.Reduce reduce) implements Block {
+        @Override
+        public int to() {
+            return from + 1;
+        }
+
+        @Override
+        public List<Op.Elementwise> pointwise() {
+            return List.of();
+        }
+    }
+
     /** Fuses {@code graph}; {@code backward} says which values must be kept for the derivative. */
     public static Fusion of(ModelGraph graph, Backward backward) {
         List<Op> ops = graph.ops();
@@ -91,6 +104,7 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
                     blocks.add(new Dense(start, i, linear, epilogue));
                 }
                 case Op.Softmax softmax -> blocks.add(new RowSoftmax(i++, softmax));
+                case Op.Reduce reduce -> blocks.add(new Reduction(i++, reduce));
                 case Op.Elementwise e -> throw new IllegalStateException("elementwise " + e + " outside a block");
             }
         }

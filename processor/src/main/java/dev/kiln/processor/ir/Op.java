@@ -66,4 +66,14 @@ public sealed interface Op {
      *     rather than 1 (the same only for 2-d inputs)
      */
     record Softmax(boolean log, boolean lastDim, SourcePosition position, String source) implements Op {}
+
+    /**
+     * {@code sum} or {@code mean} of all elements (a 0-d result) or of each row ({@code sum(1)},
+     * {@code sum(-1)}); only as the last operation.
+     *
+     * @param mean whether it divides by the number of elements summed
+     * @param all whether it reduces every element rather than each row
+     * @param lastDim for a row reduction, whether it is written over dimension -1 rather than 1
+     */
+    record Reduce(boolean mean, boolean all, boolean lastDim, SourcePosition position, String source) implements Op {}
 }

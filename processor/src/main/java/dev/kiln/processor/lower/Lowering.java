@@ -54,9 +54,9 @@ public final class Lowering {
         List<Op> result = chain(List.of());
         if (result != null) {
             for (int i = 0; i < result.size() - 1; i++) {
-                if (result.get(i) instanceof Op.Softmax s) {
-                    notCompiled(s.source() + " followed by other operations (softmax and logSoftmax are compiled"
-                            + " only as the last operation)", s.position());
+                if (result.get(i) instanceof Op.Softmax || result.get(i) instanceof Op.Reduce) {
+                    notCompiled(result.get(i).source() + " followed by other operations (softmax, logSoftmax, sum and"
+                            + " mean are compiled only as the last operation)", result.get(i).position());
                 }
             }
         }
@@ -290,7 +290,7 @@ public final class Lowering {
 
     /** The tensor methods the compiled path generates. */
     static final List<String> COMPILED_METHODS = List.of("relu", "sigmoid", "tanh", "exp", "log", "pow", "sqrt", "abs",
-            "unaryMinus",
+            "sum", "mean", "unaryMinus",
             "clampMin", "clampMax", "clamp", "plus", "minus", "times", "div", "softmax", "logSoftmax");
 
     private Op method(Expr.TensorMethod m, String text) {
@@ -332,6 +332,9 @@ public final class Lowering {
             case "minus" -> count == 1 ? new Op.Pointwise(PointwiseKind.ADD, -numbers.get(0), 0, at, text) : null;
             case "times" -> count == 1 ? new Op.Pointwise(PointwiseKind.MUL, numbers.get(0), 0, at, text) : null;
             case "div" -> count == 1 ? new Op.Pointwise(PointwiseKind.DIV, numbers.get(0), 0, at, text) : null;
+            case "sum", "mean" -> count == 0 ? new Op.Reduce(m.name().equals("mean"), true, false, at, text)
+                    : count == 1 && (numbers.get(0) == 1 || numbers.get(0) == -1)
+                    ? new Op.Reduce(m.name().equals("mean"), false, numbers.get(0) == -1, at, text) : null;
             case "softmax", "logSoftmax" -> count == 1 && (numbers.get(0) == 1 || numbers.get(0) == -1)
                     ? new Op.Softmax(m.name().equals("logSoftmax"), numbers.get(0) == -1, at, text) : null;
             default -> null;

@@ -195,6 +195,7 @@ public final class KilnWriter {
             case Op.Dropout d -> camel(d.layer());
             case Op.Binary b -> b.kind().name().toLowerCase(java.util.Locale.ROOT);
             case Op.Softmax s -> s.log() ? "logSoftmax" : "softmax";
+            case Op.Reduce r -> r.mean() ? "mean" : "sum";
         };
     }
 
@@ -315,9 +316,10 @@ public final class KilnWriter {
                     .addStatement("return super.forward(x)")
                     .endControlFlow();
         }
-        if (!graph.flattensInput() && graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim())) {
+        if (!graph.flattensInput() && graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim()
+                || op instanceof Op.Reduce r && !r.all() && !r.lastDim())) {
             m.beginControlFlow("if (x.dim() != 2)")
-                    .addComment("softmax over dimension 1 is over each row only for a 2-d input: the eager forward")
+                    .addComment("dimension 1 is each row's features only for a 2-d input: the eager forward")
                     .addStatement("return super.forward(x)")
                     .endControlFlow();
         }
@@ -410,15 +412,26 @@ public final class KilnWriter {
         for (int j = 0; j < leased.size(); j++) {
             m.addStatement("$T $N = lease.$L($L)", t.array, value(leased.get(j)), t.arrays, j);
         }
-        m.addStatement("$T $N = new $T[n * $N]", t.array, value(last), t.element, features(last));
+        Op.Reduce reduce = graph.ops().getLast() instanceof Op.Reduce r ? r : null;
+        if (reduce == null) {
+            m.addStatement("$T $N = new $T[n * $N]", t.array, value(last), t.element, features(last));
+        } else {
+            m.addStatement("$T $N = new $T[$L]", t.array, value(last), t.element, reduce.all() ? "1" : "n");
+        }
         for (Fusion.Block block : fusion.blocks()) {
             switch (block) {
                 case Fusion.Prologue p -> prologue(m, p, t);
                 case Fusion.Dense d -> dense(m, d, t);
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
+                case Fusion.Reduction r -> reduction(m, r, t);
             }
         }
-        if (graph.flattensInput()) {
+        if (reduce != null && reduce.all()) {
+            m.addStatement("$T output = $T.wrap($N)", TENSOR, COMPILED, value(last));
+        } else if (reduce != null) {
+            m.addStatement("$T output = $T.wrap($N, $L)", TENSOR, COMPILED, value(last),
+                    graph.flattensInput() ? CodeBlock.of("n") : CodeBlock.of("$T.shapeWithoutLast(x)", COMPILED));
+        } else if (graph.flattensInput()) {
             m.addStatement("$T output = $T.wrap($N, n, $N)", TENSOR, COMPILED, value(last), features(last));
         } else {
             m.addStatement("$T output = $T.wrap($N, $T.shapeWithLast(x, $N))", TENSOR, COMPILED, value(last), COMPILED,
@@ -552,6 +565,24 @@ public final class KilnWriter {
         m.endControlFlow();
     }
 
+    private void reduction(MethodSpec.Builder m, Fusion.Reduction r, Precision t) {
+        int v = r.from();
+        String f = features(v), in = value(v), out = value(v + 1);
+        m.addCode(line(r.reduce()));
+        if (r.reduce().all()) {
+            m.addStatement("double sum = 0");
+            m.beginControlFlow("for (int i = 0; i < n * $N; i++)", f).addStatement("sum += $N[i]", in).endControlFlow();
+            m.addStatement("$N[0] = $L", out, r.reduce().mean() ? t.round("sum / ((double) n * $N)", f) : t.round("sum"));
+        } else {
+            m.beginControlFlow("for (int r = 0; r < n; r++)");
+            m.addStatement("double sum = 0");
+            m.beginControlFlow("for (int c = 0; c < $N; c++)", f).addStatement("sum += $N[r * $N + c]", in, f)
+                    .endControlFlow();
+            m.addStatement("$N[r] = $L", out, r.reduce().mean() ? t.round("sum / $N", f) : t.round("sum"));
+            m.endControlFlow();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Backward
 
@@ -670,6 +701,7 @@ public final class KilnWriter {
                 case Fusion.Prologue p -> prologueBackward(m, p, source, t);
                 case Fusion.Dense d -> denseBackward(m, d, source, t);
                 case Fusion.RowSoftmax s -> softmaxBackward(m, s, source, t);
+                case Fusion.Reduction r -> reductionBackward(m, r, source, t);
             }
         }
         m.addStatement("scratch.release()");
@@ -804,6 +836,32 @@ public final class KilnWriter {
             m.addComment("the gradient of the layer's input = g W");
             m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
                     names.get("weightData" + s), in, grad(s));
+        }
+    }
+
+    private void reductionBackward(MethodSpec.Builder m, Fusion.Reduction r, String source, Precision t) {
+        int v = r.from();
+        String f = features(v), target = grad(v);
+        m.addCode(line(r.reduce()));
+        if (v == 0) {
+            m.beginControlFlow("if (ctx.needsGrad(0))");
+            m.addStatement("$T $N = new $T[n * $N]", t.array, target, t.element, f);
+        } else {
+            stopUnlessNeeded(m, v);
+        }
+        m.addComment("each element gets its $L's gradient$L", r.reduce().all() ? "total" : "row",
+                r.reduce().mean() ? ", over the number of elements averaged" : "");
+        String count = r.reduce().all() ? "((double) n * " + f + ")" : "(double) " + f;
+        m.beginControlFlow("for (int r = 0; r < n; r++)")
+                .beginControlFlow("for (int c = 0; c < $N; c++)", f)
+                .addStatement("$N[r * $N + c] = $L", target, f, r.reduce().mean()
+                        ? t.round("$N[$L] / $L", source, r.reduce().all() ? "0" : "r", count)
+                        : CodeBlock.of("$N[$L]", source, r.reduce().all() ? "0" : "r"))
+                .endControlFlow().endControlFlow();
+        if (v == 0) {
+            addSide(m, 0, target);
+            m.addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, target);
+            m.endControlFlow();
         }
     }
 
