@@ -81,6 +81,65 @@ public final class Compiled {
         return ACCESS.wrap(DType.FLOAT64, data, dims);
     }
 
+    // Transcendental activations over whole arrays: out[i] = f(in[i]) for every element of in, by the
+    // runtime's elementwise kernels, so the compiled path gives the eager numbers.
+
+    /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
+    public static void sigmoid(float[] in, float[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = (float) (1 / (1 + Math.exp(-in[i])));
+        }
+    }
+
+    /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
+    public static void sigmoid(double[] in, double[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = 1 / (1 + Math.exp(-in[i]));
+        }
+    }
+
+    /** {@code out[i] = tanh(in[i])}. */
+    public static void tanh(float[] in, float[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = (float) Math.tanh(in[i]);
+        }
+    }
+
+    /** {@code out[i] = tanh(in[i])}. */
+    public static void tanh(double[] in, double[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = Math.tanh(in[i]);
+        }
+    }
+
+    /** {@code out[i] = exp(in[i])}. */
+    public static void exp(float[] in, float[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = (float) Math.exp(in[i]);
+        }
+    }
+
+    /** {@code out[i] = exp(in[i])}. */
+    public static void exp(double[] in, double[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = Math.exp(in[i]);
+        }
+    }
+
+    /** {@code out[i] = log(in[i])}. */
+    public static void log(float[] in, float[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = (float) Math.log(in[i]);
+        }
+    }
+
+    /** {@code out[i] = log(in[i])}. */
+    public static void log(double[] in, double[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = Math.log(in[i]);
+        }
+    }
+
     /**
      * Which of {@code count} elements {@code layer} keeps in this forward, or null when it is the
      * identity (eval mode, or {@code p = 0}). The mask is drawn by {@link F#dropout} itself, from the

@@ -31,15 +31,26 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         List<Op.Elementwise> pointwise();
     }
 
-    /** Elementwise operations on the input, before the first layer (value 0 to {@code to}). */
-    public record Prologue(int to, List<Op.Elementwise> pointwise) implements Block {
-        public Prologue {
+    /** Elementwise operations in one loop over value {@code from}'s elements (values from+1 ... to). */
+    public record Elementwise(int from, int to, List<Op.Elementwise> pointwise) implements Block {
+        public Elementwise {
             pointwise = List.copyOf(pointwise);
+        }
+    }
+
+    /**
+     * A transcendental function (operation {@code from}) applied by the runtime's vectorised kernel to
+     * the whole array; its derivative is arithmetic on the output and folds in a loop as usual.
+     */
+    public record Vectorised(int from, Op.Pointwise function) implements Block {
+        @Override
+        public int to() {
+            return from + 1;
         }
 
         @Override
-        public int from() {
-            return 0;
+        public List<Op.Elementwise> pointwise() {
+            return List.of(function);
         }
     }
 
@@ -79,33 +90,42 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         }
     }
 
+    /** Whether {@code op} runs as a {@link Vectorised} pass rather than inside a fused loop. */
+    private static boolean vectorised(Op op) {
+        return op instanceof Op.Pointwise p && p.kind().vectorised();
+    }
+
+    /** Whether {@code op} joins the fused loop of the block being built. */
+    private static boolean fusable(Op op) {
+        return op instanceof Op.Elementwise && !vectorised(op);
+    }
+
     /** Fuses {@code graph}; {@code backward} says which values must be kept for the derivative. */
     public static Fusion of(ModelGraph graph, Backward backward) {
         List<Op> ops = graph.ops();
         List<Block> blocks = new ArrayList<>();
         int i = 0;
-        List<Op.Elementwise> prologue = new ArrayList<>();
-        while (i < ops.size() && ops.get(i) instanceof Op.Elementwise p) {
-            prologue.add(p);
-            i++;
-        }
-        if (!prologue.isEmpty()) {
-            blocks.add(new Prologue(i, prologue));
-        }
         while (i < ops.size()) {
+            int start = i;
             switch (ops.get(i)) {
                 case Op.Linear linear -> {
-                    int start = i++;
+                    i++;
                     List<Op.Elementwise> epilogue = new ArrayList<>();
-                    while (i < ops.size() && ops.get(i) instanceof Op.Elementwise p) {
-                        epilogue.add(p);
-                        i++;
+                    while (i < ops.size() && fusable(ops.get(i))) {
+                        epilogue.add((Op.Elementwise) ops.get(i++));
                     }
                     blocks.add(new Dense(start, i, linear, epilogue));
                 }
+                case Op.Pointwise p when p.kind().vectorised() -> blocks.add(new Vectorised(i++, p));
+                case Op.Elementwise e -> {
+                    List<Op.Elementwise> loop = new ArrayList<>();
+                    while (i < ops.size() && fusable(ops.get(i))) {
+                        loop.add((Op.Elementwise) ops.get(i++));
+                    }
+                    blocks.add(new Elementwise(start, i, loop));
+                }
                 case Op.Softmax softmax -> blocks.add(new RowSoftmax(i++, softmax));
                 case Op.Reduce reduce -> blocks.add(new Reduction(i++, reduce));
-                case Op.Elementwise e -> throw new IllegalStateException("elementwise " + e + " outside a block");
             }
         }
         SortedSet<Integer> stored = new TreeSet<>(backward.saved());

@@ -30,6 +30,14 @@ public enum PointwiseKind {
     /** What a derivative reads. */
     public enum Needs { INPUT, OUTPUT, NOTHING }
 
+    /**
+     * Whether the forward is a transcendental function the runtime has a vectorised kernel for: a
+     * pass of that kernel over a whole array beats computing it element by element in a fused loop.
+     */
+    public boolean vectorised() {
+        return this == SIGMOID || this == TANH || this == EXP || this == LOG;
+    }
+
     private final Needs needs;
 
     PointwiseKind(Needs needs) {

@@ -420,7 +420,8 @@ public final class KilnWriter {
         }
         for (Fusion.Block block : fusion.blocks()) {
             switch (block) {
-                case Fusion.Prologue p -> prologue(m, p, t);
+                case Fusion.Elementwise e -> elementwise(m, e, t);
+                case Fusion.Vectorised v -> vectorised(m, v);
                 case Fusion.Dense d -> dense(m, d, t);
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
                 case Fusion.Reduction r -> reduction(m, r, t);
@@ -496,14 +497,21 @@ public final class KilnWriter {
         }
     }
 
-    private void prologue(MethodSpec.Builder m, Fusion.Prologue p, Precision t) {
-        for (Op op : p.pointwise()) {
+    private void elementwise(MethodSpec.Builder m, Fusion.Elementwise e, Precision t) {
+        for (Op op : e.pointwise()) {
             m.addCode(line(op));
         }
         CodeBlock.Builder body = CodeBlock.builder();
-        body.addStatement("$T v0 = $N[i]", t.element, value(0));
-        elementChain(body, 0, p.pointwise(), t);
-        m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow();
+        body.addStatement("$T $N = $N[i]", t.element, "v" + e.from(), value(e.from()));
+        elementChain(body, e.from(), e.pointwise(), t);
+        m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(e.from())).addCode(body.build()).endControlFlow();
+    }
+
+    private void vectorised(MethodSpec.Builder m, Fusion.Vectorised v) {
+        m.addCode(line(v.function()));
+        m.addComment("a vectorised pass over the whole array");
+        m.addStatement("$T.$L($N, $N)", COMPILED, v.function().kind().name().toLowerCase(java.util.Locale.ROOT),
+                value(v.from()), value(v.to()));
     }
 
     private void dense(MethodSpec.Builder m, Fusion.Dense d, Precision t) {
@@ -698,7 +706,8 @@ public final class KilnWriter {
             Fusion.Block block = blocks.get(b);
             String source = block.to() == last ? names.get("gradOut") : grad(block.to());
             switch (block) {
-                case Fusion.Prologue p -> prologueBackward(m, p, source, t);
+                case Fusion.Elementwise e -> elementwiseBackward(m, e, source, t);
+                case Fusion.Vectorised v -> elementwiseBackward(m, v, source, t);
                 case Fusion.Dense d -> denseBackward(m, d, source, t);
                 case Fusion.RowSoftmax s -> softmaxBackward(m, s, source, t);
                 case Fusion.Reduction r -> reductionBackward(m, r, source, t);
@@ -722,9 +731,11 @@ public final class KilnWriter {
 
     /**
      * Folds the derivatives of {@code ops} (values from+1 ... to) into the gradient {@code g}, element
-     * by element; each value's side gradient joins {@code g} where the fold reaches that value.
+     * by element; each value's side gradient joins {@code g} where the fold reaches that value, value
+     * {@code from} included only when {@code fromSide} (a block's first value gets its side gradient
+     * from the block before it, which adds it where that block's backward starts).
      */
-    private void foldChain(CodeBlock.Builder body, int from, List<Op.Elementwise> ops, Precision t) {
+    private void foldChain(CodeBlock.Builder body, int from, List<Op.Elementwise> ops, Precision t, boolean fromSide) {
         List<Integer> sides = sideValues();
         if (sides.contains(from + ops.size())) {
             body.addStatement("g += $N[i]", side(from + ops.size()));
@@ -756,24 +767,31 @@ public final class KilnWriter {
                     body.addStatement("g = $L", d[0]);
                 }
             }
-            if (sides.contains(in)) {
+            if (sides.contains(in) && (in > from || fromSide)) {
                 body.addStatement("g += $N[i]", side(in));
             }
         }
     }
 
-    private void prologueBackward(MethodSpec.Builder m, Fusion.Prologue p, String source, Precision t) {
-        for (Op op : p.pointwise()) {
+    /** The backward of an elementwise block: the derivatives folded into the gradient in one loop. */
+    private void elementwiseBackward(MethodSpec.Builder m, Fusion.Block block, String source, Precision t) {
+        int from = block.from();
+        for (Op op : block.pointwise()) {
             m.addCode(line(op));
         }
         CodeBlock.Builder body = CodeBlock.builder().addStatement("$T g = $N[i]", t.element, source);
-        foldChain(body, 0, p.pointwise(), t);
-        body.addStatement("$N[i] = g", grad(0));
-        m.beginControlFlow("if (ctx.needsGrad(0))")
-                .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, features(0))
-                .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
-                .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
-                .endControlFlow();
+        foldChain(body, from, block.pointwise(), t, from == 0);
+        body.addStatement("$N[i] = g", grad(from));
+        if (from == 0) {
+            m.beginControlFlow("if (ctx.needsGrad(0))")
+                    .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, features(0))
+                    .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
+                    .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
+                    .endControlFlow();
+        } else {
+            stopUnlessNeeded(m, from);
+            m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(from)).addCode(body.build()).endControlFlow();
+        }
     }
 
     private void denseBackward(MethodSpec.Builder m, Fusion.Dense d, String source, Precision t) {
@@ -789,7 +807,7 @@ public final class KilnWriter {
             }
             m.addComment("activation derivatives folded into the incoming gradient");
             CodeBlock.Builder body = CodeBlock.builder().addStatement("$T g = $N[i]", t.element, source);
-            foldChain(body, s + 1, d.pointwise(), t);
+            foldChain(body, s + 1, d.pointwise(), t, true);
             body.addStatement("$N[i] = g", grad(d.to()));
             m.beginControlFlow("for (int i = 0; i < n * $N; i++)", out).addCode(body.build()).endControlFlow();
             g = grad(d.to());
