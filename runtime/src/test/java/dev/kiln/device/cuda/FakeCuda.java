@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Collections;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,19 +60,26 @@ public final class FakeCuda implements AutoCloseable {
     private final Map<String, MemorySegment> stubs = new HashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final Map<Integer, MemorySegment[]> errorTexts = new ConcurrentHashMap<>();
-    private final TreeMap<Long, Arena> allocations = new TreeMap<>();
-    private final Map<Long, Long> sizes = new HashMap<>();
+    /** Fake device memory comes from the C library's malloc: freeing it is cheap and immediate. */
+    private static final java.lang.invoke.MethodHandle MALLOC = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("malloc").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+    private static final java.lang.invoke.MethodHandle FREE = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS));
+
+    private final TreeMap<Long, Long> sizes = new TreeMap<>();
     private final Map<String, List<String>> entries = new ConcurrentHashMap<>();
     private final Map<Long, String> functions = new ConcurrentHashMap<>();
 
     /** Every call, as {@code name(arguments)}, in order. */
-    public final List<String> calls = new CopyOnWriteArrayList<>();
+    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     /** Every kernel launch. */
-    public final List<Launch> launches = new CopyOnWriteArrayList<>();
+    public final List<Launch> launches = Collections.synchronizedList(new ArrayList<>());
+    /** Java stand-ins for kernels, by name, run at launch with the decoded arguments (the fake runs no kernel otherwise). */
+    public final Map<String, java.util.function.Consumer<Launch>> kernels = new ConcurrentHashMap<>();
     /** Every GEMM. */
-    public final List<Gemm> gemms = new CopyOnWriteArrayList<>();
+    public final List<Gemm> gemms = Collections.synchronizedList(new ArrayList<>());
     /** What any upcall threw; a test checks it is empty. */
-    public final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    public final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
 
     /** How many devices cuDeviceGetCount reports. */
     public volatile int deviceCount = 1;
@@ -156,19 +163,26 @@ public final class FakeCuda implements AutoCloseable {
 
     /** The fake device memory at {@code pointer}, as long as its allocation. */
     public synchronized MemorySegment memory(long pointer) {
-        var entry = allocations.floorEntry(pointer);
-        if (entry == null || pointer >= entry.getKey() + sizes.get(entry.getKey())) {
+        var entry = sizes.floorEntry(pointer);
+        if (entry == null || pointer >= entry.getKey() + entry.getValue()) {
             throw new IllegalArgumentException("no fake allocation holds 0x" + Long.toHexString(pointer));
         }
-        return MemorySegment.ofAddress(pointer).reinterpret(entry.getKey() + sizes.get(entry.getKey()) - pointer);
+        return MemorySegment.ofAddress(pointer).reinterpret(entry.getKey() + entry.getValue() - pointer);
     }
 
     @Override
     public synchronized void close() {
-        allocations.values().forEach(Arena::close);
-        allocations.clear();
+        sizes.keySet().forEach(FakeCuda::free);
         sizes.clear();
         arena.close();
+    }
+
+    private static void free(long address) {
+        try {
+            FREE.invokeExact(MemorySegment.ofAddress(address));
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     // ---- helpers the upcalls share ----
@@ -298,11 +312,10 @@ public final class FakeCuda implements AutoCloseable {
         try {
             int r = enter("cuMemAlloc_v2(" + bytes + ")");
             if (r == 0) {
-                Arena memory = Arena.ofShared();
-                long address = memory.allocate(bytes, 256).address();
-                allocations.put(address, memory);
-                sizes.put(address, bytes);
-                out(pointer, 8).set(JAVA_LONG, 0, address);
+                MemorySegment memory = (MemorySegment) MALLOC.invokeExact(bytes);
+                memory.reinterpret(bytes).fill((byte) 0);
+                sizes.put(memory.address(), bytes);
+                out(pointer, 8).set(JAVA_LONG, 0, memory.address());
             }
             return r;
         } catch (Throwable t) {
@@ -316,12 +329,10 @@ public final class FakeCuda implements AutoCloseable {
             if (r != 0) {
                 return r;
             }
-            Arena memory = allocations.remove(pointer);
-            if (memory == null) {
+            if (sizes.remove(pointer) == null) {
                 return 1;  // the real driver's answer to a pointer it did not allocate (or freed already)
             }
-            sizes.remove(pointer);
-            memory.close();
+            free(pointer);
             return 0;
         } catch (Throwable t) {
             return caught(t);
@@ -451,7 +462,12 @@ public final class FakeCuda implements AutoCloseable {
                     default -> throw new IllegalStateException("PTX type " + types.get(i));
                 });
             }
-            launches.add(new Launch(kernel, new Dim3(gx, gy, gz), new Dim3(bx, by, bz), shared, stream, List.copyOf(args)));
+            Launch launch = new Launch(kernel, new Dim3(gx, gy, gz), new Dim3(bx, by, bz), shared, stream, List.copyOf(args));
+            launches.add(launch);
+            var standIn = kernels.get(kernel);
+            if (standIn != null) {
+                standIn.accept(launch);
+            }
             return 0;
         } catch (Throwable t) {
             return caught(t);

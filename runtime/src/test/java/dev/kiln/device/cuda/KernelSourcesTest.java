@@ -13,7 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CUDA C kernels compile to PTX, without warnings, for the oldest and newest architectures Kiln
- * targets. Needs nvcc on the PATH; skipped with the reason otherwise.
+ * targets, and declare exactly the kernels and parameter types {@link CudaBackend#KERNELS} lists.
+ * Needs nvcc on the PATH; skipped with the reason otherwise.
  */
 class KernelSourcesTest {
 
@@ -31,6 +32,13 @@ class KernelSourcesTest {
         for (Path source : sources) {
             String name = source.getFileName().toString().replace(".cu", ".ptx");
             assertThat(Files.readString(out.resolve(name))).as(name).contains(".target " + arch);
+        }
+        // What the backend launches is what the sources declare: the same kernels, parameter for parameter.
+        assertThat(sources).extracting(s -> s.getFileName().toString().replace(".cu", ""))
+                .containsExactlyInAnyOrderElementsOf(CudaBackend.KERNELS.keySet());
+        for (var module : CudaBackend.KERNELS.entrySet()) {
+            String ptx = Files.readString(out.resolve(module.getKey() + ".ptx"));
+            assertThat(FakeCuda.entries(ptx)).as(module.getKey() + ".ptx").isEqualTo(module.getValue());
         }
     }
 }
