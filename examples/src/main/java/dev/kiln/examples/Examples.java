@@ -27,7 +27,8 @@ public final class Examples {
             new ThreeClass(),
             new Regression(),
             new Classification(),
-            new Optimizers()
+            new Optimizers(),
+            new Devices()
     );
 
     private Examples() {
