@@ -59,37 +59,19 @@ public final class Cublas {
     public MemorySegment create() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment handle = arena.allocate(ADDRESS);
-            int status;
-            try {
-                status = (int) create.invokeExact(handle);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(status, "cublasCreate_v2");
+            call("cublasCreate_v2", () -> (int) create.invokeExact(handle));
             return handle.get(ADDRESS, 0);
         }
     }
 
     /** Destroys a handle from {@link #create}. */
     public void destroy(MemorySegment handle) {
-        int status;
-        try {
-            status = (int) destroy.invokeExact(handle);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(status, "cublasDestroy_v2");
+        call("cublasDestroy_v2", () -> (int) destroy.invokeExact(handle));
     }
 
     /** Makes the handle queue its work on {@code stream}. */
     public void setStream(MemorySegment handle, MemorySegment stream) {
-        int status;
-        try {
-            status = (int) setStream.invokeExact(handle, stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(status, "cublasSetStream_v2");
+        call("cublasSetStream_v2", () -> (int) setStream.invokeExact(handle, stream));
     }
 
     /**
@@ -129,16 +111,28 @@ public final class Cublas {
             MemorySegment betaHost = doublePrecision ? arena.allocateFrom(JAVA_DOUBLE, beta)
                     : arena.allocateFrom(JAVA_FLOAT, (float) beta);
             MethodHandle function = doublePrecision ? dgemm : sgemm;
-            int status;
-            try {
-                status = (int) function.invokeExact(handle, transA, transB, m, n, k, alphaHost,
+            call(name + ", m=" + m + " n=" + n + " k=" + k,
+                    () -> (int) function.invokeExact(handle, transA, transB, m, n, k, alphaHost,
                         MemorySegment.ofAddress(a), lda, MemorySegment.ofAddress(b), ldb, betaHost,
-                        MemorySegment.ofAddress(c), ldc);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(status, name + ", m=" + m + " n=" + n + " k=" + k);
+                        MemorySegment.ofAddress(c), ldc));
         }
+    }
+
+    /** A downcall that returns a {@code cublasStatus_t}. */
+    @FunctionalInterface
+    private interface Invocation {
+        int invoke() throws Throwable;
+    }
+
+    /** Makes the call and throws a {@link CudaException} naming {@code what} unless it succeeded. */
+    private static void call(String what, Invocation invocation) {
+        int status;
+        try {
+            status = invocation.invoke();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        check(status, what);
     }
 
     /** Throws a {@link CudaException} for any status but {@code CUBLAS_STATUS_SUCCESS}. */

@@ -68,6 +68,10 @@ public final class Cuda {
             count = driver.deviceCount();
         } catch (SymbolTable.LibraryNotFoundException | IllegalStateException | CudaException e) {
             return new Unavailable(e.getMessage());
+        } catch (IllegalCallerException e) {
+            // The JVM was started with --illegal-native-access=deny and without native access for Kiln.
+            return new Unavailable("native access is not enabled for Kiln: start java with"
+                    + " --enable-native-access=ALL-UNNAMED (" + e.getMessage() + ")");
         }
         if (count < 1) {
             return new Unavailable("the driver sees no CUDA device (cuDeviceGetCount returned " + count + ")");

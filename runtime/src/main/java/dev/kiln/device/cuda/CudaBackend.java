@@ -164,12 +164,12 @@ public final class CudaBackend implements AutoCloseable {
 
     /** Copies {@code src} into {@code dst}, waiting for queued work first; {@code dst.length} elements. */
     public void download(DeviceBuffer src, float[] dst) {
-        read(src, MemorySegment.ofArray(dst), ValueLayout.JAVA_FLOAT);
+        readAt(src, 0, MemorySegment.ofArray(dst), ValueLayout.JAVA_FLOAT);
     }
 
     /** Copies {@code src} into {@code dst}, waiting for queued work first; {@code dst.length} elements. */
     public void download(DeviceBuffer src, double[] dst) {
-        read(src, MemorySegment.ofArray(dst), ValueLayout.JAVA_DOUBLE);
+        readAt(src, 0, MemorySegment.ofArray(dst), ValueLayout.JAVA_DOUBLE);
     }
 
     /** The first {@code n} floats of {@code src}. */
@@ -184,10 +184,6 @@ public final class CudaBackend implements AutoCloseable {
         double[] out = new double[n];
         download(src, out);
         return out;
-    }
-
-    private void read(DeviceBuffer src, MemorySegment heap, ValueLayout layout) {
-        readAt(src, 0, heap, layout);
     }
 
     private void readAt(DeviceBuffer src, long byteOffset, MemorySegment heap, ValueLayout layout) {
@@ -517,7 +513,7 @@ public final class CudaBackend implements AutoCloseable {
 
     /** Blocks for a grid-stride loop over {@code n} elements: one element per thread up to {@link #MAX_GRID} blocks. */
     static int gridFor(long n) {
-        return (int) Math.clamp((n + BLOCK - 1) / BLOCK, 1, MAX_GRID);
+        return Math.clamp((n + BLOCK - 1) / BLOCK, 1, MAX_GRID);
     }
 
     private static int rowGrid(int rows) {

@@ -105,26 +105,14 @@ public final class CudaDriver {
 
     /** {@code cuInit(0)}: must come before any other call. */
     public void init() {
-        int r;
-        try {
-            r = (int) cuInit.invokeExact(0);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuInit");
+        call("cuInit", () -> (int) cuInit.invokeExact(0));
     }
 
     /** How many CUDA devices the driver sees. */
     public int deviceCount() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(JAVA_INT);
-            int r;
-            try {
-                r = (int) cuDeviceGetCount.invokeExact(count);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuDeviceGetCount");
+            call("cuDeviceGetCount", () -> (int) cuDeviceGetCount.invokeExact(count));
             return count.get(JAVA_INT, 0);
         }
     }
@@ -133,13 +121,7 @@ public final class CudaDriver {
     public int deviceGet(int ordinal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment device = arena.allocate(JAVA_INT);
-            int r;
-            try {
-                r = (int) cuDeviceGet.invokeExact(device, ordinal);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuDeviceGet, ordinal " + ordinal);
+            call("cuDeviceGet, ordinal " + ordinal, () -> (int) cuDeviceGet.invokeExact(device, ordinal));
             return device.get(JAVA_INT, 0);
         }
     }
@@ -149,13 +131,7 @@ public final class CudaDriver {
         int capacity = 256;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocate(capacity);
-            int r;
-            try {
-                r = (int) cuDeviceGetName.invokeExact(name, capacity, device);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuDeviceGetName");
+            call("cuDeviceGetName", () -> (int) cuDeviceGetName.invokeExact(name, capacity, device));
             name.set(JAVA_BYTE, capacity - 1, (byte) 0);
             return name.getString(0);
         }
@@ -165,13 +141,7 @@ public final class CudaDriver {
     public long deviceTotalMem(int device) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(JAVA_LONG);
-            int r;
-            try {
-                r = (int) cuDeviceTotalMem.invokeExact(bytes, device);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuDeviceTotalMem_v2");
+            call("cuDeviceTotalMem_v2", () -> (int) cuDeviceTotalMem.invokeExact(bytes, device));
             return bytes.get(JAVA_LONG, 0);
         }
     }
@@ -180,98 +150,50 @@ public final class CudaDriver {
     public MemorySegment primaryCtxRetain(int device) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment context = arena.allocate(ADDRESS);
-            int r;
-            try {
-                r = (int) cuDevicePrimaryCtxRetain.invokeExact(context, device);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuDevicePrimaryCtxRetain");
+            call("cuDevicePrimaryCtxRetain", () -> (int) cuDevicePrimaryCtxRetain.invokeExact(context, device));
             return context.get(ADDRESS, 0);
         }
     }
 
     /** Releases one retain of the device's primary context. */
     public void primaryCtxRelease(int device) {
-        int r;
-        try {
-            r = (int) cuDevicePrimaryCtxRelease.invokeExact(device);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuDevicePrimaryCtxRelease_v2");
+        call("cuDevicePrimaryCtxRelease_v2", () -> (int) cuDevicePrimaryCtxRelease.invokeExact(device));
     }
 
     /** Makes {@code context} current on the calling thread. */
     public void ctxSetCurrent(MemorySegment context) {
-        int r;
-        try {
-            r = (int) cuCtxSetCurrent.invokeExact(context);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuCtxSetCurrent");
+        call("cuCtxSetCurrent", () -> (int) cuCtxSetCurrent.invokeExact(context));
     }
 
     /** Allocates {@code bytes} of device memory and returns its address. */
     public long memAlloc(long bytes) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pointer = arena.allocate(JAVA_LONG);
-            int r;
-            try {
-                r = (int) cuMemAlloc.invokeExact(pointer, bytes);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuMemAlloc_v2, " + bytes + " bytes");
+            call("cuMemAlloc_v2, " + bytes + " bytes", () -> (int) cuMemAlloc.invokeExact(pointer, bytes));
             return pointer.get(JAVA_LONG, 0);
         }
     }
 
     /** Frees device memory from {@link #memAlloc}. */
     public void memFree(long pointer) {
-        int r;
-        try {
-            r = (int) cuMemFree.invokeExact(pointer);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemFree_v2, 0x" + Long.toHexString(pointer));
+        call("cuMemFree_v2, 0x" + Long.toHexString(pointer), () -> (int) cuMemFree.invokeExact(pointer));
     }
 
     /** Copies {@code bytes} from host memory to the device, returning when the copy is done. */
     public void memcpyHtoD(long dst, MemorySegment src, long bytes) {
         requireHostBytes(src, bytes, "cuMemcpyHtoD_v2");
-        int r;
-        try {
-            r = (int) cuMemcpyHtoD.invokeExact(dst, src, bytes);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyHtoD_v2, " + bytes + " bytes");
+        call("cuMemcpyHtoD_v2, " + bytes + " bytes", () -> (int) cuMemcpyHtoD.invokeExact(dst, src, bytes));
     }
 
     /** Copies {@code bytes} from the device to host memory, returning when the copy is done. */
     public void memcpyDtoH(MemorySegment dst, long src, long bytes) {
         requireHostBytes(dst, bytes, "cuMemcpyDtoH_v2");
-        int r;
-        try {
-            r = (int) cuMemcpyDtoH.invokeExact(dst, src, bytes);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyDtoH_v2, " + bytes + " bytes");
+        call("cuMemcpyDtoH_v2, " + bytes + " bytes", () -> (int) cuMemcpyDtoH.invokeExact(dst, src, bytes));
     }
 
     /** Copies {@code bytes} between two device buffers. */
     public void memcpyDtoD(long dst, long src, long bytes) {
-        int r;
-        try {
-            r = (int) cuMemcpyDtoD.invokeExact(dst, src, bytes);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyDtoD_v2, " + bytes + " bytes");
+        call("cuMemcpyDtoD_v2, " + bytes + " bytes", () -> (int) cuMemcpyDtoD.invokeExact(dst, src, bytes));
     }
 
     /**
@@ -280,36 +202,21 @@ public final class CudaDriver {
      */
     public void memcpyHtoDAsync(long dst, MemorySegment src, long bytes, MemorySegment stream) {
         requireHostBytes(src, bytes, "cuMemcpyHtoDAsync_v2");
-        int r;
-        try {
-            r = (int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyHtoDAsync_v2, " + bytes + " bytes");
+        call("cuMemcpyHtoDAsync_v2, " + bytes + " bytes",
+                () -> (int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream));
     }
 
     /** Queues a device-to-host copy on {@code stream}; {@code dst} is valid after {@link #streamSynchronize}. */
     public void memcpyDtoHAsync(MemorySegment dst, long src, long bytes, MemorySegment stream) {
         requireHostBytes(dst, bytes, "cuMemcpyDtoHAsync_v2");
-        int r;
-        try {
-            r = (int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyDtoHAsync_v2, " + bytes + " bytes");
+        call("cuMemcpyDtoHAsync_v2, " + bytes + " bytes",
+                () -> (int) cuMemcpyDtoHAsync.invokeExact(dst, src, bytes, stream));
     }
 
     /** Queues a device-to-device copy on {@code stream}. */
     public void memcpyDtoDAsync(long dst, long src, long bytes, MemorySegment stream) {
-        int r;
-        try {
-            r = (int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuMemcpyDtoDAsync_v2, " + bytes + " bytes");
+        call("cuMemcpyDtoDAsync_v2, " + bytes + " bytes",
+                () -> (int) cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream));
     }
 
     /**
@@ -321,13 +228,7 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment module = arena.allocate(ADDRESS);
             MemorySegment image = arena.allocateFrom(ptx);
-            int r;
-            try {
-                r = (int) cuModuleLoadData.invokeExact(module, image);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuModuleLoadData, " + name);
+            call("cuModuleLoadData, " + name, () -> (int) cuModuleLoadData.invokeExact(module, image));
             return module.get(ADDRESS, 0);
         }
     }
@@ -336,13 +237,8 @@ public final class CudaDriver {
     public MemorySegment moduleGetFunction(MemorySegment module, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment function = arena.allocate(ADDRESS);
-            int r;
-            try {
-                r = (int) cuModuleGetFunction.invokeExact(function, module, arena.allocateFrom(name));
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuModuleGetFunction, " + name);
+            call("cuModuleGetFunction, " + name,
+                    () -> (int) cuModuleGetFunction.invokeExact(function, module, arena.allocateFrom(name)));
             return function.get(ADDRESS, 0);
         }
     }
@@ -358,14 +254,9 @@ public final class CudaDriver {
                              MemorySegment stream, KernelArgs args) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = args.pack(arena);
-            int r;
-            try {
-                r = (int) cuLaunchKernel.invokeExact(function, grid.x(), grid.y(), grid.z(),
-                        block.x(), block.y(), block.z(), sharedBytes, stream, params, MemorySegment.NULL);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuLaunchKernel, " + name);
+            call("cuLaunchKernel, " + name,
+                    () -> (int) cuLaunchKernel.invokeExact(function, grid.x(), grid.y(), grid.z(),
+                        block.x(), block.y(), block.z(), sharedBytes, stream, params, MemorySegment.NULL));
         } finally {
             Reference.reachabilityFence(args);  // its buffers must not be freed before the launch is queued
         }
@@ -375,13 +266,7 @@ public final class CudaDriver {
     public MemorySegment streamCreate(int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment stream = arena.allocate(ADDRESS);
-            int r;
-            try {
-                r = (int) cuStreamCreate.invokeExact(stream, flags);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            check(r, "cuStreamCreate");
+            call("cuStreamCreate", () -> (int) cuStreamCreate.invokeExact(stream, flags));
             return stream.get(ADDRESS, 0);
         }
     }
@@ -391,24 +276,12 @@ public final class CudaDriver {
      * (a kernel that faulted) are reported here.
      */
     public void streamSynchronize(MemorySegment stream) {
-        int r;
-        try {
-            r = (int) cuStreamSynchronize.invokeExact(stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuStreamSynchronize");
+        call("cuStreamSynchronize", () -> (int) cuStreamSynchronize.invokeExact(stream));
     }
 
     /** Destroys {@code stream} once its queued work is done. */
     public void streamDestroy(MemorySegment stream) {
-        int r;
-        try {
-            r = (int) cuStreamDestroy.invokeExact(stream);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        check(r, "cuStreamDestroy_v2");
+        call("cuStreamDestroy_v2", () -> (int) cuStreamDestroy.invokeExact(stream));
     }
 
     /** The driver's name of {@code result}, e.g. {@code CUDA_ERROR_NO_DEVICE}; {@code CUresult N} when it has none. */
@@ -434,6 +307,23 @@ public final class CudaDriver {
             }
             return r == SUCCESS ? Native.string(text.get(ADDRESS, 0)) : null;
         }
+    }
+
+    /** A downcall that returns a {@code CUresult}. */
+    @FunctionalInterface
+    private interface Invocation {
+        int invoke() throws Throwable;
+    }
+
+    /** Makes the call and throws a {@link CudaException} naming {@code what} unless it succeeded. */
+    private void call(String what, Invocation invocation) {
+        int result;
+        try {
+            result = invocation.invoke();
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        check(result, what);
     }
 
     /** Throws a {@link CudaException} for any {@code result} but {@code CUDA_SUCCESS}. */

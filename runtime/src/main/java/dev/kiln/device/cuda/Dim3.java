@@ -5,7 +5,8 @@ public record Dim3(int x, int y, int z) {
     /** Checks that every extent is positive. */
     public Dim3 {
         if (x < 1 || y < 1 || z < 1) {
-            throw new IllegalArgumentException("Dim3: every extent must be at least 1, but got (" + x + ", " + y + ", " + z + ")");
+            throw new IllegalArgumentException(
+                    "Dim3: every extent must be at least 1, but got (" + x + ", " + y + ", " + z + ")");
         }
     }
 

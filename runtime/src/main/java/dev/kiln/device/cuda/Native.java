@@ -16,6 +16,7 @@ final class Native {
      *
      * @throws IllegalStateException when {@code library} has no such function (a driver or toolkit too old)
      */
+    @SuppressWarnings("restricted")  // binding native functions is what this class is for; the JVM grants native access
     static MethodHandle bind(SymbolTable symbols, String library, String name, FunctionDescriptor descriptor) {
         MemorySegment address = symbols.find(name).orElseThrow(() -> new IllegalStateException(
                 library + " has no function " + name + "; it is older than this Kiln runtime needs"));
@@ -23,6 +24,7 @@ final class Native {
     }
 
     /** Reads the NUL-terminated string at {@code address}, or returns null for a null pointer. */
+    @SuppressWarnings("restricted")  // the driver's strings are NUL-terminated and static: reading to the NUL is safe
     static String string(MemorySegment address) {
         return address.equals(MemorySegment.NULL) ? null : address.reinterpret(Long.MAX_VALUE).getString(0);
     }

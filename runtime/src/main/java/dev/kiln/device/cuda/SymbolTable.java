@@ -23,6 +23,7 @@ public interface SymbolTable {
      *
      * @throws LibraryNotFoundException when none of them loads, naming them
      */
+    @SuppressWarnings("restricted")  // loading a native library is the point; the JVM grants native access
     static Loaded load(List<String> candidates) {
         if (candidates.isEmpty()) {
             throw new IllegalArgumentException("load: no library names given");

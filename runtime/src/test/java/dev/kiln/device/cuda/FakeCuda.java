@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * function return an error code. Upcalls must never throw (that would end the JVM): each body
  * catches everything and keeps it in {@link #errors}.
  */
+@SuppressWarnings("restricted")  // a fake driver reads and writes raw native memory by design
 public final class FakeCuda implements AutoCloseable {
     /** Codes the fake's cuGetErrorName/cuGetErrorString know, with the real driver's texts. */
     static final Map<Integer, String[]> ERRORS = Map.of(
