@@ -271,6 +271,15 @@ public final class CudaBackend implements AutoCloseable {
         launchElementwise(name, n, scalar(new KernelArgs().buffer(y), dtype, value).i64(n));
     }
 
+    /** {@code y[r, c] += bias[c]} on a row-major {@code rows x cols} matrix: a bias added after a GEMM. */
+    public void addBias(DType dtype, DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
+        String name = kernel("add_bias", dtype);
+        requireMatrix(name, rows, cols);
+        requireElements(name, dtype, (long) rows * cols, y);
+        requireElements(name, dtype, cols, bias);
+        launchElementwise(name, (long) rows * cols, new KernelArgs().buffer(y).buffer(bias).i32(rows).i32(cols));
+    }
+
     // ---- reductions ----
 
     /** {@code out[0] = x[0] + ... + x[n-1]}, summed in a fixed order (two passes over per-block partial sums). */
@@ -603,6 +612,7 @@ public final class CudaBackend implements AutoCloseable {
                 elementwise.put(kernel(lower(act) + "_backward", dtype), List.of(p, p, p, l));
             }
             elementwise.put(kernel("fill", dtype), List.of(p, t, l));
+            elementwise.put(kernel("add_bias", dtype), List.of(p, p, i, i));
             Map<String, List<String>> reduce = modules.get("reduce");
             reduce.put(kernel("sum", dtype), List.of(p, p, l));
             reduce.put(kernel("sum_rows", dtype), List.of(p, p, i, i));

@@ -7,6 +7,8 @@
 //   kiln_<act>_backward_f32(const float* out, const float* grad, float* y, long long n)
 //       y[i] = grad[i] * act'(x[i]), written with the forward output out = act(x)
 //   kiln_fill_f32(float* y, float value, long long n)                  y[i] = value
+//   kiln_add_bias_f32(float* y, const float* bias, int rows, int cols)
+//       y[r, c] += bias[c] on a row-major rows x cols matrix: a Linear layer's bias after its GEMM
 //
 // y may be one of the inputs (in place). Any grid size works: every kernel loops with the grid's stride.
 #include "common.cuh"
@@ -88,4 +90,16 @@ extern "C" __global__ void kiln_fill_f32(float* y, float value, long long n) {
 }
 extern "C" __global__ void kiln_fill_f64(double* y, double value, long long n) {
     KILN_GRID_STRIDE(i, n) y[i] = value;
+}
+
+template <typename T>
+__device__ void add_bias(T* y, const T* bias, int rows, int cols) {
+    long long n = (long long) rows * cols;
+    KILN_GRID_STRIDE(i, n) y[i] += bias[i % cols];
+}
+extern "C" __global__ void kiln_add_bias_f32(float* y, const float* bias, int rows, int cols) {
+    add_bias(y, bias, rows, cols);
+}
+extern "C" __global__ void kiln_add_bias_f64(double* y, const double* bias, int rows, int cols) {
+    add_bias(y, bias, rows, cols);
 }

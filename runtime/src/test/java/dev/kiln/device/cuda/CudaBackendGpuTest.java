@@ -159,6 +159,18 @@ class CudaBackendGpuTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
+    void addingABiasMatchesBroadcasting(DType dtype) {
+        int rows = 37, cols = 300;
+        Tensor y = random(dtype, rows, cols);
+        Tensor bias = random(dtype, cols);
+        try (DeviceBuffer dy = upload(y); DeviceBuffer db = upload(bias)) {
+            backend.addBias(dtype, dy, db, rows, cols);
+            assertClose(download(dy, dtype, rows * cols), y.plus(bias), tolerance(dtype));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
     void sumsMatchTheCpu(DType dtype) {
         int rows = 300, cols = 517;
         Tensor x = random(dtype, rows, cols);

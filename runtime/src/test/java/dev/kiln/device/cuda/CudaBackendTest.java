@@ -90,6 +90,19 @@ class CudaBackendTest {
     }
 
     @Test
+    void aBiasIsAddedOverEveryElementOfTheMatrix() {
+        try (DeviceBuffer y = backend.allocate(DType.FLOAT32, 6); DeviceBuffer bias = backend.allocate(DType.FLOAT32, 3)) {
+            backend.addBias(DType.FLOAT32, y, bias, 2, 3);
+            assertThat(fake.launches).singleElement().satisfies(launch -> {
+                assertThat(launch.kernel()).isEqualTo("kiln_add_bias_f32");
+                assertThat(launch.args()).containsExactly(y.pointer(), bias.pointer(), 2, 3);
+            });
+            assertThatThrownBy(() -> backend.addBias(DType.FLOAT32, y, bias, 2, 4))
+                    .hasMessage("kiln_add_bias_f32: expected a buffer of at least 32 bytes, but got one of 24 bytes");
+        }
+    }
+
+    @Test
     void sumsLaunchTwoPassesOverPartials() {
         try (DeviceBuffer x = backend.allocate(DType.FLOAT32, 100_000); DeviceBuffer out = backend.allocate(DType.FLOAT32, 1)) {
             backend.sum(DType.FLOAT32, x, 100_000, out);

@@ -40,17 +40,24 @@ final class Nvcc {
     /** The outcome of one nvcc run: its exit code and everything it printed. */
     record Result(int exitCode, String output) {}
 
-    /** Runs {@code nvcc -ptx -arch=ARCH --Werror all-warnings -odir OUT} on {@code sources}. */
-    static Result ptx(Path nvcc, String arch, List<Path> sources, Path out) throws IOException, InterruptedException {
+    /**
+     * Starts {@code nvcc -ptx -arch=ARCH --Werror all-warnings -odir OUT} on {@code sources}; its output
+     * goes to {@code OUT/nvcc.log}, so several can run at once.
+     */
+    static Process startPtx(Path nvcc, String arch, List<Path> sources, Path out) throws IOException {
         List<String> command = new ArrayList<>(List.of(nvcc.toString(), "-ptx", "-arch=" + arch,
                 "--Werror", "all-warnings", "-odir", out.toString()));
         sources.forEach(s -> command.add(s.toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.resolve("nvcc.log").toFile())
+                .start();
+    }
+
+    /** Waits for a run from {@link #startPtx} and returns its exit code and output. */
+    static Result finish(Process process, Path out) throws IOException, InterruptedException {
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            return new Result(-1, "nvcc did not finish in 5 minutes\n" + output);
+            return new Result(-1, "nvcc did not finish in 5 minutes\n" + Files.readString(out.resolve("nvcc.log")));
         }
-        return new Result(process.exitValue(), output);
+        return new Result(process.exitValue(), Files.readString(out.resolve("nvcc.log")));
     }
 }
