@@ -41,8 +41,7 @@ public final class Device {
             throw new IllegalArgumentException("cuda: the device index must be non-negative, but got " + index);
         }
         return switch (status) {
-            case Cuda.Unavailable u -> throw new IllegalStateException("CUDA is not available: " + u.reason()
-                    + " (Device.best() picks the best available device)");
+            case Cuda.Unavailable u -> throw new IllegalStateException("CUDA is not available: " + u.reason());
             case Cuda.Available a -> {
                 if (index >= a.deviceCount()) {
                     throw new IllegalStateException("cuda:" + index + " is not available: device index " + index
