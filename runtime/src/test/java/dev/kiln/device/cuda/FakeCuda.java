@@ -57,7 +57,11 @@ public final class FakeCuda implements AutoCloseable {
     public record Gemm(String function, int transA, int transB, int m, int n, int k, double alpha, long a, int lda,
                        long b, int ldb, double beta, long c, int ldc) {}
 
-    private final Arena arena = Arena.ofShared();
+    /**
+     * Holds the upcall stubs and the error strings. Automatic, not closed by {@link #close}: a buffer a
+     * failing test left open may still be freed by the cleaner later, through these stubs.
+     */
+    private final Arena arena = Arena.ofAuto();
     private final Map<String, MemorySegment> stubs = new HashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final Map<Integer, MemorySegment[]> errorTexts = new ConcurrentHashMap<>();
@@ -175,7 +179,6 @@ public final class FakeCuda implements AutoCloseable {
     public synchronized void close() {
         sizes.keySet().forEach(FakeCuda::free);
         sizes.clear();
-        arena.close();
     }
 
     private static void free(long address) {
