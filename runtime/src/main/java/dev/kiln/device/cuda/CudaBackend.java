@@ -55,20 +55,48 @@ public final class CudaBackend implements AutoCloseable {
     /**
      * Opens device {@code ordinal}: retains its primary context, creates a stream and a cuBLAS handle,
      * and loads every module from {@code ptx} (module name, e.g. {@code elementwise}, to PTX text).
+     * Every module's text is read before the device is touched; if a later step fails, what was made
+     * is given back before the exception leaves.
      */
     public CudaBackend(CudaDriver driver, Cublas cublas, int ordinal, Function<String, String> ptx) {
+        Map<String, String> sources = new LinkedHashMap<>();
+        KERNELS.keySet().forEach(module -> sources.put(module, ptx.apply(module)));
         this.driver = driver;
         this.cublas = cublas;
         this.context = CudaContext.retain(driver, ordinal);
-        context.makeCurrent();
-        this.stream = driver.streamCreate(0);
-        this.cublasHandle = cublas.create();
-        cublas.setStream(cublasHandle, stream);
-        for (var module : KERNELS.entrySet()) {
-            MemorySegment loaded = driver.moduleLoadData(module.getKey() + ".ptx", ptx.apply(module.getKey()));
-            for (String kernel : module.getValue().keySet()) {
-                functions.put(kernel, driver.moduleGetFunction(loaded, kernel));
+        MemorySegment createdStream = null;
+        MemorySegment createdHandle = null;
+        try {
+            context.makeCurrent();
+            createdStream = driver.streamCreate(0);
+            createdHandle = cublas.create();
+            cublas.setStream(createdHandle, createdStream);
+            for (var module : KERNELS.entrySet()) {
+                MemorySegment loaded = driver.moduleLoadData(module.getKey() + ".ptx", sources.get(module.getKey()));
+                for (String kernel : module.getValue().keySet()) {
+                    functions.put(kernel, driver.moduleGetFunction(loaded, kernel));
+                }
             }
+        } catch (RuntimeException e) {
+            release(e, createdHandle, createdStream);
+            throw e;
+        }
+        this.stream = createdStream;
+        this.cublasHandle = createdHandle;
+    }
+
+    /** Gives back what a failed constructor made, keeping any further failure as suppressed by {@code cause}. */
+    private void release(RuntimeException cause, MemorySegment handle, MemorySegment createdStream) {
+        try {
+            if (handle != null) {
+                cublas.destroy(handle);
+            }
+            if (createdStream != null) {
+                driver.streamDestroy(createdStream);
+            }
+            context.release();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 

@@ -45,6 +45,32 @@ class CudaBackendTest {
     }
 
     @Test
+    void aModuleThatDoesNotLoadGivesBackTheHandleTheStreamAndTheContext() {
+        try (FakeCuda other = new FakeCuda()) {
+            other.fail("cuModuleLoadData", 218);
+            assertThatThrownBy(() -> new CudaBackend(new CudaDriver(other.symbols()), new Cublas(other.symbols()), 0,
+                    CudaBackendTest::ptx))
+                    .isInstanceOf(CudaException.class)
+                    .hasMessage("CUDA_ERROR_INVALID_PTX: a PTX JIT compilation failed (cuModuleLoadData, elementwise.ptx)");
+            assertThat(other.functionsCalled()).containsSubsequence("cuDevicePrimaryCtxRetain", "cuStreamCreate",
+                    "cublasCreate_v2", "cuModuleLoadData", "cublasDestroy_v2", "cuStreamDestroy_v2",
+                    "cuDevicePrimaryCtxRelease_v2");
+        }
+    }
+
+    @Test
+    void missingPtxIsReportedBeforeTheDeviceIsTouched() {
+        try (FakeCuda other = new FakeCuda()) {
+            assertThatThrownBy(() -> new CudaBackend(new CudaDriver(other.symbols()), new Cublas(other.symbols()), 0,
+                    module -> {
+                        throw new IllegalStateException("no " + module + ".ptx");
+                    }))
+                    .hasMessage("no elementwise.ptx");
+            assertThat(other.calls).isEmpty();
+        }
+    }
+
+    @Test
     void uploadsAndDownloadsRoundTrip() {
         try (DeviceBuffer f = backend.upload(new float[] {1.5f, -2, 3}); DeviceBuffer d = backend.upload(new double[] {0.1, 1e300})) {
             assertThat(backend.downloadFloats(f, 3)).containsExactly(1.5f, -2, 3);
