@@ -29,6 +29,7 @@ public final class Examples {
             new Regression(),
             new Classification(),
             new Optimizers(),
+            new Devices(),
             new Gpu()
     );
 
