@@ -10,7 +10,7 @@ class DevicesTest {
 
     @Test
     void printsTheBestDeviceAndWhatCudaGives() {
-        var r = KilnCliTest.kiln("run", "devices", "--quiet");
+        var r = ExampleRunner.kiln("run", "devices", "--quiet");
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
         assertThat(r.out().lines()).first().isEqualTo("Device.best(): " + Device.best());
