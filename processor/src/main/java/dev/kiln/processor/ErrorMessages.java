@@ -34,6 +34,18 @@ public final class ErrorMessages {
                 + " from " + producer + (line > 0 ? " (line " + line + ")" : "");
     }
 
+    public static String operandMismatch(String method, String left, String leftProducer, long leftLine, String right,
+                                         String rightProducer, long rightLine) {
+        return "[KilnSizeMismatch] " + method + " combines " + left + " features from " + leftProducer
+                + (leftLine > 0 ? " (line " + leftLine + ")" : "") + " with " + right + " features from " + rightProducer
+                + (rightLine > 0 ? " (line " + rightLine + ")" : "");
+    }
+
+    public static String broadcastNotCompiled(String method, String left, String right, String model) {
+        return "[KilnNotCompiled] " + method + " of " + left + " and " + right + " features broadcasts, which the"
+                + " compiled loops do not: they combine tensors of the same shape; " + keepEager(model);
+    }
+
     public static String unsupportedStatement(String what, String model) {
         return "[KilnUnsupported] " + what + " is not supported: " + SUPPORTED + "; " + keepEager(model);
     }

@@ -122,7 +122,11 @@ public final class ModelChecker {
             }
             case Expr.TensorMethod m -> {
                 Flow receiver = evaluate(m.receiver());
-                m.arguments().forEach(this::evaluate);
+                List<Flow> arguments = m.arguments().stream().map(this::evaluate).toList();
+                if (ARITHMETIC.contains(m.name()) && arguments.size() == 1
+                        && !(m.arguments().getFirst() instanceof Expr.Number)) {
+                    yield arithmetic(m, receiver, arguments.getFirst());
+                }
                 if (FEATURE_PRESERVING_METHODS.contains(m.name())) {
                     yield receiver;
                 }
@@ -153,6 +157,27 @@ public final class ModelChecker {
                 yield unknown(u.position());
             }
         };
+    }
+
+    /** The tensor methods of elementwise arithmetic, which may take a tensor operand. */
+    private static final List<String> ARITHMETIC = List.of("plus", "minus", "times", "div");
+
+    /**
+     * The flow out of {@code left.op(right)} for two tensors: reports operands whose numbers of features
+     * provably differ, as a size mismatch when they cannot broadcast and as not compiled when one of
+     * them is 1 (broadcasting, which the eager forward does and the generated loops do not).
+     */
+    private Flow arithmetic(Expr.TensorMethod m, Flow left, Flow right) {
+        if (left.features() != null && right.features() != null && left.features().provablyDiffers(right.features())) {
+            boolean broadcasts = Long.valueOf(1).equals(left.features().constantValue())
+                    || Long.valueOf(1).equals(right.features().constantValue());
+            report.error(broadcasts
+                    ? ErrorMessages.broadcastNotCompiled(m.name(), left.features().toString(), right.features().toString(),
+                            model.className())
+                    : ErrorMessages.operandMismatch(m.name(), left.features().toString(), left.producer(), left.line(),
+                            right.features().toString(), right.producer(), right.line()), m.position());
+        }
+        return left.features() != null || right.features() == null ? left : right;
     }
 
     /** The flow out of {@code layer} given the flow into it; reports a provable size mismatch. */

@@ -150,4 +150,26 @@ class ModelCheckerTest {
         assertThat(messages(report)).containsExactly(
                 "[KilnSizeMismatch] linear1 expects 13 input features but receives 12 from the input (line 3)");
     }
+
+    @Test
+    void tensorArithmeticOnOperandsOfProvablyDifferentSizesIsReported() {
+        List<LayerSource> layers = List.of(linear("linear1", c(13), c(128), 11), linear("linear2", c(128), c(64), 12),
+                linear("linear3", c(128), c(1), 13));
+        Expr h = new Expr.Variable("h", at(20));
+        Report mismatch = check(layers, List.of(new Statement.Local("h", call("linear1", x(), 20), at(20)),
+                new Statement.Return(method(call("linear2", h, 21), "plus", 21, h), at(21))));
+        assertThat(messages(mismatch)).containsExactly(
+                "[KilnSizeMismatch] plus combines 64 features from linear2 (line 12) with 128 features from linear1"
+                        + " (line 11)");
+        assertThat(mismatch.items().getFirst().position().line()).isEqualTo(21);
+
+        Report broadcast = check(layers, List.of(new Statement.Local("h", call("linear1", x(), 20), at(20)),
+                new Statement.Return(method(h, "times", 21, call("linear3", h, 21)), at(21))));
+        assertThat(messages(broadcast)).singleElement().asString()
+                .startsWith("[KilnNotCompiled] times of 128 and 1 features broadcasts");
+
+        Report same = check(layers, List.of(new Statement.Local("h", call("linear1", x(), 20), at(20)),
+                new Statement.Return(method(call("linear1", x(), 21), "minus", 21, h), at(21))));
+        assertThat(same.isClean()).isTrue();
+    }
 }
