@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,8 @@ import dev.kiln.examples.ExampleOptions;
  *
  * <p>Each method builds one chart of {@link #WIDTH} x {@link #HEIGHT} pixels, writes it to
  * {@code options.outDir()/fileName} (the directory is created; {@code ".png"} is appended when
- * the name lacks it; an existing file is replaced), prints {@code "plot: PATH"} through
- * {@link ExampleOptions#result} and returns the path. The file name must be a plain name, not a
+ * the name lacks it; an existing file is replaced in one step, never left half-written), prints
+ * {@code "plot: PATH"} through {@link ExampleOptions#result} and returns the path. The file name must be a plain name, not a
  * path. Everything is drawn off-screen: when {@code java.awt.headless} is unset, the first plot
  * sets it to {@code true} (only here, on the plotting path, so nothing else in Kiln touches AWT).
  *
@@ -82,7 +83,7 @@ public final class Plots {
             checkSameLength("line", "x", x, e.getKey(), e.getValue());
             XYSeries s = chart.addSeries(e.getKey(), x.clone(), e.getValue().clone());
             s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(color(i++));
+            s.setLineColor(seriesColor(i++));
         }
         return write(options, fileName, chart);
     }
@@ -113,13 +114,13 @@ public final class Plots {
         XYSeries points = chart.addSeries("data", x.clone(), y.clone());
         points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         points.setMarker(SeriesMarkers.CIRCLE);
-        points.setMarkerColor(color(0));
+        points.setMarkerColor(seriesColor(0));
         if (fitX != null) {
             checkSameLength("scatter", "fitX", fitX, "fitY", fitY);
             XYSeries fit = chart.addSeries("fit", fitX.clone(), fitY.clone());
             fit.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             fit.setMarker(SeriesMarkers.NONE);
-            fit.setLineColor(color(3));
+            fit.setLineColor(seriesColor(3));
         }
         return write(options, fileName, chart);
     }
@@ -188,7 +189,7 @@ public final class Plots {
             String name = classNames != null && c >= 0 && c < classNames.size() ? classNames.get((int) c) : "class " + c;
             XYSeries s = chart.addSeries(name, cx, cy);
             s.setMarker(SeriesMarkers.CIRCLE);
-            s.setMarkerColor(color(i++));
+            s.setMarkerColor(seriesColor(i++));
         }
         return write(options, fileName, chart);
     }
@@ -220,9 +221,18 @@ public final class Plots {
             throw new IllegalArgumentException("plot file name must be a plain name, got '" + fileName + "'");
         }
         String name = fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? fileName : fileName + ".png";
-        Path file = options.ensureOutDir().resolve(name);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
+        Path dir = options.ensureOutDir();
+        Path file = dir.resolve(name);
+        // Drawn into a temporary file beside the target and moved over it in one step, so that a failed
+        // or interrupted run never leaves a truncated PNG where an earlier plot was.
+        Path temp = Files.createTempFile(dir, "." + name, ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
         }
         options.result("plot: " + file);
         return file;
@@ -272,7 +282,8 @@ public final class Plots {
         }
     }
 
-    private static Color color(int i) {
+    /** The colour of series {@code i} (counting from 0) of a chart, and of the {@code i}-th class in {@link #scatterByClass}. */
+    public static Color seriesColor(int i) {
         return PALETTE.get(i % PALETTE.size());
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,20 @@ class PlotsTest {
                 Plots.doubles(points.select(1, 0)), Plots.doubles(points.select(1, 1)), Plots.labels(labels),
                 List.of("zero", "one"));
         ExampleRunner.assertPng(file, Plots.WIDTH, Plots.HEIGHT);
+    }
+
+    @Test
+    void aNewPlotReplacesTheOldOneAndLeavesNoTemporaryFile() throws Exception {
+        double[] x = {1, 2, 3};
+        Path first = Plots.scatter(options(tmp), "fit", "t", "x", "y", x, new double[] {1, 2, 3});
+        long before = Files.size(first);
+        Path second = Plots.scatter(options(tmp), "fit", "t", "x", "y", x, new double[] {3, 1, 2}, 0.5, 1);
+        assertThat(second).isEqualTo(first);
+        ExampleRunner.assertPng(second, Plots.WIDTH, Plots.HEIGHT);
+        assertThat(Files.size(second)).isNotEqualTo(before);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("fit.png");
+        }
     }
 
     @Test
