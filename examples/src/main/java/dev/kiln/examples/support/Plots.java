@@ -6,10 +6,14 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TimeZone;
 import java.util.TreeSet;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -95,6 +99,39 @@ public final class Plots {
         double[] x = new double[n];
         Arrays.setAll(x, k -> k + 1);
         return line(options, fileName, title, xLabel, yLabel, x, series);
+    }
+
+    /**
+     * A line chart of one or more named series over calendar days, one value per date, the x axis
+     * labelled with dates ({@code 2016-03-01}) as the tutorials' pandas plots are; otherwise as
+     * {@link #line(ExampleOptions, String, String, String, String, double[], Map)}.
+     *
+     * @return the PNG file written
+     */
+    public static Path lineOverDates(ExampleOptions options, String fileName, String title, String yLabel,
+                                     List<LocalDate> dates, Map<String, double[]> series) throws IOException {
+        if (series.isEmpty()) {
+            throw new IllegalArgumentException("lineOverDates: no series to plot");
+        }
+        // Midnight UTC of each day, drawn in UTC, so that no time zone moves a point to the day before.
+        List<Date> x = dates.stream().map(d -> Date.from(d.atStartOfDay(ZoneOffset.UTC).toInstant())).toList();
+        XYChart chart = chart(title, "date", yLabel);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        chart.getStyler().setLegendVisible(series.size() > 1);
+        chart.getStyler().setDatePattern("yyyy-MM-dd");
+        chart.getStyler().setTimezone(TimeZone.getTimeZone(ZoneOffset.UTC));
+        int i = 0;
+        for (var e : series.entrySet()) {
+            double[] y = e.getValue();
+            if (y.length != x.size()) {
+                throw new IllegalArgumentException("lineOverDates: " + x.size() + " dates but series '" + e.getKey()
+                        + "' has " + y.length + " values");
+            }
+            XYSeries s = chart.addSeries(e.getKey(), x, Arrays.stream(y).boxed().toList());
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(seriesColor(i++));
+        }
+        return writeAsIs(options, fileName, chart);
     }
 
     /**
@@ -214,9 +251,15 @@ public final class Plots {
         return chart;
     }
 
+    /** Writes a chart whose x values are numbers, with round x ticks. */
     private static Path write(ExampleOptions options, String fileName, XYChart chart) throws IOException {
-        Objects.requireNonNull(fileName, "fileName");
         niceXTicks(chart);
+        return writeAsIs(options, fileName, chart);
+    }
+
+    /** Writes a chart as it is (dates on the x axis get XChart's own date ticks). */
+    private static Path writeAsIs(ExampleOptions options, String fileName, XYChart chart) throws IOException {
+        Objects.requireNonNull(fileName, "fileName");
         if (fileName.isBlank() || fileName.contains("/") || fileName.contains("\\")) {
             throw new IllegalArgumentException("plot file name must be a plain name, got '" + fileName + "'");
         }

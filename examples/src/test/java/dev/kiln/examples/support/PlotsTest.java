@@ -8,10 +8,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +50,21 @@ class PlotsTest {
     void lineOverEpochNumbers() throws Exception {
         Path file = Plots.line(options(tmp), "l.png", "t", "x", "y", Map.of("only", new double[] {1, 0.5, 0.25}));
         ExampleRunner.assertPng(file, Plots.WIDTH, Plots.HEIGHT);
+    }
+
+    @Test
+    void lineOverDatesTakesOneValuePerDay() throws Exception {
+        var days = IntStream.range(0, 90).mapToObj(d -> LocalDate.of(2016, 1, 1).plusDays(d)).toList();
+        double[] actual = days.stream().mapToDouble(d -> Math.sin(d.getDayOfYear() / 10.0)).toArray();
+        var series = new LinkedHashMap<String, double[]>();
+        series.put("actual", actual);
+        series.put("predicted", Arrays.stream(actual).map(v -> 0.9 * v).toArray());
+        Path file = Plots.lineOverDates(options(tmp), "days", "t", "y", days, series);
+        BufferedImage img = ExampleRunner.assertPng(file, Plots.WIDTH, Plots.HEIGHT);
+        assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(0))).isPositive();
+        assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(1))).isPositive();
+        assertThatThrownBy(() -> Plots.lineOverDates(options(tmp), "d", "t", "y", days.subList(0, 3), series))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("lineOverDates: 3 dates but series 'actual' has 90 values");
     }
 
     @Test
