@@ -204,6 +204,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void filesThatAreNotCsvTablesAreRefusedSayingWhy() throws IOException {
+        Path notGzip = dir.resolve("plain.csv.gz");
+        Files.writeString(notGzip, "a,b\n1,2\n");
+        assertThat(refused("--csv", notGzip.toString(), "--target", "b")).isEqualTo("kiln train: --csv " + notGzip
+                + ": the name ends in .gz, but the file is not gzip data (Not in GZIP format)" + System.lineSeparator());
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "");
+        assertThat(refused("--csv", empty.toString(), "--target", "b")).startsWith("kiln train: " + empty + ": no lines");
+        Path ragged = dir.resolve("ragged.csv");
+        Files.writeString(ragged, "a,b\n1,2\n3\n");
+        assertThat(refused("--csv", ragged.toString(), "--target", "b"))
+                .startsWith("kiln train: " + ragged + ", line 3: expected 2 fields");
+        assertThat(refused("--csv", dir.toString(), "--target", "b")).contains("not a file");
+    }
+
+    @Test
     void unknownColumnsAreRefusedNamingTheColumnsThereAre() throws IOException {
         String csv = classificationCsv(30).toString();
         assertThat(refused("--csv", csv, "--target", "colour"))
