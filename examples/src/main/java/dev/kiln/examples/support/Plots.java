@@ -32,9 +32,10 @@ import dev.kiln.examples.ExampleOptions;
  * <p>Each method builds one chart of {@link #WIDTH} x {@link #HEIGHT} pixels, writes it to
  * {@code options.outDir()/fileName} (the directory is created; {@code ".png"} is appended when
  * the name lacks it; an existing file is replaced in one step, never left half-written), prints
- * {@code "plot: PATH"} through {@link ExampleOptions#result} and returns the path. The file name must be a plain name, not a
- * path. Everything is drawn off-screen: when {@code java.awt.headless} is unset, the first plot
- * sets it to {@code true} (only here, on the plotting path, so nothing else in Kiln touches AWT).
+ * {@code "plot: PATH"} through {@link ExampleOptions#result} and returns the path. The file name
+ * must be a plain name, not a path. Everything is drawn off-screen: when {@code java.awt.headless}
+ * is unset, the first plot sets it to {@code true} (only here, on the plotting path, so nothing else
+ * in Kiln touches AWT).
  *
  * <pre>{@code
  * Plots.line(options, "loss", "Training loss", "epoch", "loss",
@@ -325,7 +326,10 @@ public final class Plots {
         }
     }
 
-    /** The colour of series {@code i} (counting from 0) of a chart, and of the {@code i}-th class in {@link #scatterByClass}. */
+    /**
+     * The colour of series {@code i} (counting from 0) of a chart, and of the {@code i}-th class in
+     * {@link #scatterByClass}.
+     */
     public static Color seriesColor(int i) {
         return PALETTE.get(i % PALETTE.size());
     }

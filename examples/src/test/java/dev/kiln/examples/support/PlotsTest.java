@@ -54,7 +54,7 @@ class PlotsTest {
 
     @Test
     void lineOverDatesTakesOneValuePerDay() throws Exception {
-        var days = IntStream.range(0, 90).mapToObj(d -> LocalDate.of(2016, 1, 1).plusDays(d)).toList();
+        List<LocalDate> days = IntStream.range(0, 90).mapToObj(d -> LocalDate.of(2016, 1, 1).plusDays(d)).toList();
         double[] actual = days.stream().mapToDouble(d -> Math.sin(d.getDayOfYear() / 10.0)).toArray();
         var series = new LinkedHashMap<String, double[]>();
         series.put("actual", actual);
@@ -64,7 +64,8 @@ class PlotsTest {
         assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(0))).isPositive();
         assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(1))).isPositive();
         assertThatThrownBy(() -> Plots.lineOverDates(options(tmp), "d", "t", "y", days.subList(0, 3), series))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("lineOverDates: 3 dates but series 'actual' has 90 values");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lineOverDates: 3 dates but series 'actual' has 90 values");
     }
 
     @Test
