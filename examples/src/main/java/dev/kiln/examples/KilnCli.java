@@ -45,10 +45,24 @@ public final class KilnCli implements Callable<Integer> {
 
     /**
      * A fresh command line; tests redirect its output with {@code setOut}/{@code setErr}. Option values
-     * naming a choice ({@code --task regression}) are accepted in any case.
+     * naming a choice ({@code --task regression}) are accepted in any case. A bad option or value is
+     * reported in one message on standard error (with picocli's "did you mean" suggestions) and a
+     * pointer to {@code --help}, rather than the whole usage text, and exit code 2.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new KilnCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new KilnCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(KilnCli::usageError);
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Run '" + command.getCommandSpec().qualifiedName() + " --help' for the options.");
+        err.flush();
+        return USAGE;
     }
 
     /** Bare {@code kiln}: the help, since there is nothing else sensible to do. */

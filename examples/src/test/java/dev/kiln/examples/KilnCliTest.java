@@ -66,6 +66,19 @@ class KilnCliTest {
     }
 
     @Test
+    void aBadOptionGetsOneMessageAndAPointerToHelpNotTheWholeUsage() {
+        CliResult r = kiln("run", "tour", "--epochs", "0");
+        assertThat(r.err().lines()).containsExactly("kiln run: --epochs must be at least 1, got 0",
+                "Run 'kiln run --help' for the options.");
+        assertThat(r.out()).isEmpty();
+        CliResult typo = kiln("run", "tour", "--quite");
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err().lines().toList()).first().asString().isEqualTo("kiln run: Unknown option: '--quite'");
+        assertThat(typo.err()).contains("--quiet").endsWith("Run 'kiln run --help' for the options." + System.lineSeparator());
+        assertThat(kiln("--bogus").err()).startsWith("kiln: Unknown option: '--bogus'");
+    }
+
+    @Test
     void anOutThatCannotBeADirectoryIsRefusedBeforeTheExampleRuns(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("taken");
         Files.writeString(file, "a file, not a directory");

@@ -283,6 +283,9 @@ class TrainCommandTest {
         assertThat(refused("--csv", csv, "--target", "species", "--optimizer", "lbfgs")).contains("--optimizer");
         assertThat(refused("--csv", csv, "--target", "species", "--task", "ranking")).contains("--task");
         assertThat(refused("--csv", csv)).contains("Missing required option: '--target=COLUMN'");
+        assertThat(refused("--csv", csv, "--target", "species", "--epochs", "0")).isEqualTo(
+                "kiln train: --epochs must be at least 1, got 0" + System.lineSeparator()
+                        + "Run 'kiln train --help' for the options." + System.lineSeparator());
     }
 
     @Test
