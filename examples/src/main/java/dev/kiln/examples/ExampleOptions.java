@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -45,6 +46,34 @@ public record ExampleOptions(long seed, OptionalInt epochs, Path outDir, boolean
     /** {@link #outDir()}, created if it does not exist yet. */
     public Path ensureOutDir() throws IOException {
         return Files.createDirectories(outDir);
+    }
+
+    /**
+     * Why {@code dir} cannot serve as {@code --out}, or empty when it can: it is a writable directory, or
+     * it does not exist yet and its nearest existing ancestor is a writable directory (where
+     * {@link #ensureOutDir()} will make it). Checked before an example runs, so that a bad {@code --out}
+     * is refused at once rather than after the training it was to keep.
+     */
+    public static Optional<String> outDirProblem(Path dir) {
+        Path absolute = dir.toAbsolutePath();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return Optional.of("no part of it exists, not even its root");
+        }
+        if (!Files.isDirectory(existing)) {
+            return Optional.of(existing.equals(absolute)
+                    ? "it is a file, not a directory"
+                    : existing + " is a file, so no directory can be made under it");
+        }
+        if (!Files.isWritable(existing)) {
+            return Optional.of(existing.equals(absolute)
+                    ? "the directory cannot be written to"
+                    : existing + " cannot be written to, so the directory cannot be made");
+        }
+        return Optional.empty();
     }
 
     /** Commentary and progress: printed unless {@code --quiet}. */

@@ -48,7 +48,8 @@ public final class FizzBuzz implements Example {
         return """
                 Trains 10 -> 100 (ReLU) -> 4 with cross-entropy and SGD (lr 0.05, batches of 128) on
                 101..1023 for 10000 epochs (--epochs N for fewer), then prints its answers for 1..100
-                and, last, 'accuracy: N/100'. The full run takes a few minutes.""";
+                and, last, 'accuracy: N/100' (PyTorch's recipe scores 89 to 98). The full run takes about
+                40 s of one core; on a terminal a progress bar shows the epoch and the loss.""";
     }
 
     /** The class of {@code i}: 0 the number itself, 1 fizz, 2 buzz, 3 fizzbuzz. */

@@ -20,8 +20,8 @@ import dev.kiln.examples.train.TrainCommand;
  * The examples CLI behind {@code ./kiln}: {@code kiln list}, {@code kiln run NAME [options]} and
  * {@code kiln train --csv FILE --target COLUMN [options]} ({@link TrainCommand}).
  *
- * <p>Exit codes: 0 success, 1 an example failed, 2 a usage error (unknown example or option, input
- * {@code kiln train} cannot use).
+ * <p>Exit codes: 0 success, 1 an example failed, 2 a usage error (unknown example or option, an
+ * {@code --out} that cannot be a directory, input {@code kiln train} cannot use).
  */
 @Command(name = "kiln",
         mixinStandardHelpOptions = true,
@@ -29,7 +29,8 @@ import dev.kiln.examples.train.TrainCommand;
         description = "Runs the Kiln examples, and trains an MLP on any CSV file.",
         subcommands = {KilnCli.ListCommand.class, KilnCli.RunCommand.class, TrainCommand.class,
                 CommandLine.HelpCommand.class},
-        footer = {"", "The launcher also has: kiln build (install all modules), kiln test (all tests)."})
+        footer = {"", "The launcher also has: kiln build (install all modules), kiln test (all tests),"
+                + " kiln bench (the JMH benchmarks)."})
 public final class KilnCli implements Callable<Integer> {
 
     /** Exit code of a usage error, as picocli uses for its own. */
@@ -44,10 +45,24 @@ public final class KilnCli implements Callable<Integer> {
 
     /**
      * A fresh command line; tests redirect its output with {@code setOut}/{@code setErr}. Option values
-     * naming a choice ({@code --task regression}) are accepted in any case.
+     * naming a choice ({@code --task regression}) are accepted in any case. A bad option or value is
+     * reported in one message on standard error (with picocli's "did you mean" suggestions) and a
+     * pointer to {@code --help}, rather than the whole usage text, and exit code 2.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new KilnCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new KilnCli())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(KilnCli::usageError);
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Run '" + command.getCommandSpec().qualifiedName() + " --help' for the options.");
+        err.flush();
+        return USAGE;
     }
 
     /** Bare {@code kiln}: the help, since there is nothing else sensible to do. */
@@ -148,6 +163,14 @@ public final class KilnCli implements Callable<Integer> {
                 }
                 out.flush();
                 return CommandLine.ExitCode.OK;
+            }
+            var outProblem = ExampleOptions.outDirProblem(outDir);
+            if (outProblem.isPresent()) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("kiln run: --out " + outDir + ": " + outProblem.get()
+                        + "; give a directory that exists or can be made");
+                err.flush();
+                return USAGE;
             }
             var options = new ExampleOptions(seed,
                     epochs == null ? OptionalInt.empty() : OptionalInt.of(epochs),

@@ -6,7 +6,9 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -170,15 +172,11 @@ public final class Temperature implements Example {
         o.result(String.format(Locale.ROOT, "final loss: hand-written %.4f, Sequential + Adam %.4f (mean squared error, C^2)",
                 handLoss, mse));
 
-        double[] day = new double[n];
-        for (int i = 0; i < n; i++) {
-            day[i] = i + 1;
-        }
+        List<LocalDate> dates = data.strings("date").values().stream().map(LocalDate::parse).toList();
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("actual", Plots.doubles(labels));
         series.put("predicted", Plots.doubles(prediction));
-        Plots.line(o, "temperature", "Daily maximum temperature, 2016", "day of the year", "temperature (C)",
-                day, series);
+        Plots.lineOverDates(o, "temperature", "Daily maximum temperature, 2016", "temperature (C)", dates, series);
     }
 
     private static String firstRows(CsvTable t, int rows) {

@@ -34,9 +34,12 @@ import java.util.Random;
  * (a test checks that the shipped file equals {@link #csv(long) csv(SEED)}):
  *
  * <pre>{@code
- * ./kiln build && java -cp examples/target/classes dev.kiln.examples.TemperatureData \
+ * ./kiln list > /dev/null     # compiles examples/target/classes when they are missing or stale
+ * /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -cp examples/target/classes dev.kiln.examples.TemperatureData \
  *     examples/src/main/resources/dev/kiln/examples/temperature-2016.csv
  * }</pre>
+ *
+ * <p>Any JDK 25 {@code java} runs it; the {@code java} first on the PATH may be older and refuse the classes.
  */
 public final class TemperatureData {
 

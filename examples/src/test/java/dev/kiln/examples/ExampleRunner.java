@@ -2,6 +2,7 @@ package dev.kiln.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
@@ -95,15 +97,36 @@ public final class ExampleRunner {
 
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-    /** Asserts that {@code file} is a PNG image of the given size and returns it. */
+    /**
+     * Asserts that {@code file} is a PNG image of the given size with something drawn on it (a chart's
+     * background, axes, labels and data give many colours; a blank image has one) and returns it.
+     */
     public static BufferedImage assertPng(Path file, int width, int height) throws IOException {
         assertThat(file).isRegularFile();
         byte[] bytes = Files.readAllBytes(file);
         assertThat(Arrays.copyOf(bytes, PNG_SIGNATURE.length)).as("PNG signature of %s", file).isEqualTo(PNG_SIGNATURE);
         BufferedImage image = ImageIO.read(file.toFile());
         assertThat(image).as("ImageIO reads %s", file).isNotNull();
-        assertThat(image.getWidth()).isEqualTo(width);
-        assertThat(image.getHeight()).isEqualTo(height);
+        assertThat(image.getWidth()).as("width of %s", file).isEqualTo(width);
+        assertThat(image.getHeight()).as("height of %s", file).isEqualTo(height);
+        var colours = new HashSet<Integer>();
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertThat(colours.size()).as("distinct colours in %s", file).isGreaterThan(10);
         return image;
+    }
+
+    /** The number of pixels of {@code image} that have exactly the colour {@code rgb} (alpha ignored). */
+    public static int pixelsOf(BufferedImage image, Color rgb) {
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                n += (image.getRGB(x, y) & 0xffffff) == (rgb.getRGB() & 0xffffff) ? 1 : 0;
+            }
+        }
+        return n;
     }
 }

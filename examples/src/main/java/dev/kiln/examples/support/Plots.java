@@ -5,10 +5,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TimeZone;
 import java.util.TreeSet;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -26,10 +31,11 @@ import dev.kiln.examples.ExampleOptions;
  *
  * <p>Each method builds one chart of {@link #WIDTH} x {@link #HEIGHT} pixels, writes it to
  * {@code options.outDir()/fileName} (the directory is created; {@code ".png"} is appended when
- * the name lacks it; an existing file is replaced), prints {@code "plot: PATH"} through
- * {@link ExampleOptions#result} and returns the path. The file name must be a plain name, not a
- * path. Everything is drawn off-screen: when {@code java.awt.headless} is unset, the first plot
- * sets it to {@code true} (only here, on the plotting path, so nothing else in Kiln touches AWT).
+ * the name lacks it; an existing file is replaced in one step, never left half-written), prints
+ * {@code "plot: PATH"} through {@link ExampleOptions#result} and returns the path. The file name
+ * must be a plain name, not a path. Everything is drawn off-screen: when {@code java.awt.headless}
+ * is unset, the first plot sets it to {@code true} (only here, on the plotting path, so nothing else
+ * in Kiln touches AWT).
  *
  * <pre>{@code
  * Plots.line(options, "loss", "Training loss", "epoch", "loss",
@@ -82,7 +88,7 @@ public final class Plots {
             checkSameLength("line", "x", x, e.getKey(), e.getValue());
             XYSeries s = chart.addSeries(e.getKey(), x.clone(), e.getValue().clone());
             s.setMarker(SeriesMarkers.NONE);
-            s.setLineColor(color(i++));
+            s.setLineColor(seriesColor(i++));
         }
         return write(options, fileName, chart);
     }
@@ -94,6 +100,39 @@ public final class Plots {
         double[] x = new double[n];
         Arrays.setAll(x, k -> k + 1);
         return line(options, fileName, title, xLabel, yLabel, x, series);
+    }
+
+    /**
+     * A line chart of one or more named series over calendar days, one value per date, the x axis
+     * labelled with dates ({@code 2016-03-01}) as the tutorials' pandas plots are; otherwise as
+     * {@link #line(ExampleOptions, String, String, String, String, double[], Map)}.
+     *
+     * @return the PNG file written
+     */
+    public static Path lineOverDates(ExampleOptions options, String fileName, String title, String yLabel,
+                                     List<LocalDate> dates, Map<String, double[]> series) throws IOException {
+        if (series.isEmpty()) {
+            throw new IllegalArgumentException("lineOverDates: no series to plot");
+        }
+        // Midnight UTC of each day, drawn in UTC, so that no time zone moves a point to the day before.
+        List<Date> x = dates.stream().map(d -> Date.from(d.atStartOfDay(ZoneOffset.UTC).toInstant())).toList();
+        XYChart chart = chart(title, "date", yLabel);
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        chart.getStyler().setLegendVisible(series.size() > 1);
+        chart.getStyler().setDatePattern("yyyy-MM-dd");
+        chart.getStyler().setTimezone(TimeZone.getTimeZone(ZoneOffset.UTC));
+        int i = 0;
+        for (var e : series.entrySet()) {
+            double[] y = e.getValue();
+            if (y.length != x.size()) {
+                throw new IllegalArgumentException("lineOverDates: " + x.size() + " dates but series '" + e.getKey()
+                        + "' has " + y.length + " values");
+            }
+            XYSeries s = chart.addSeries(e.getKey(), x, Arrays.stream(y).boxed().toList());
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(seriesColor(i++));
+        }
+        return writeAsIs(options, fileName, chart);
     }
 
     /**
@@ -113,13 +152,13 @@ public final class Plots {
         XYSeries points = chart.addSeries("data", x.clone(), y.clone());
         points.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         points.setMarker(SeriesMarkers.CIRCLE);
-        points.setMarkerColor(color(0));
+        points.setMarkerColor(seriesColor(0));
         if (fitX != null) {
             checkSameLength("scatter", "fitX", fitX, "fitY", fitY);
             XYSeries fit = chart.addSeries("fit", fitX.clone(), fitY.clone());
             fit.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             fit.setMarker(SeriesMarkers.NONE);
-            fit.setLineColor(color(3));
+            fit.setLineColor(seriesColor(3));
         }
         return write(options, fileName, chart);
     }
@@ -188,7 +227,7 @@ public final class Plots {
             String name = classNames != null && c >= 0 && c < classNames.size() ? classNames.get((int) c) : "class " + c;
             XYSeries s = chart.addSeries(name, cx, cy);
             s.setMarker(SeriesMarkers.CIRCLE);
-            s.setMarkerColor(color(i++));
+            s.setMarkerColor(seriesColor(i++));
         }
         return write(options, fileName, chart);
     }
@@ -213,16 +252,31 @@ public final class Plots {
         return chart;
     }
 
+    /** Writes a chart whose x values are numbers, with round x ticks. */
     private static Path write(ExampleOptions options, String fileName, XYChart chart) throws IOException {
-        Objects.requireNonNull(fileName, "fileName");
         niceXTicks(chart);
+        return writeAsIs(options, fileName, chart);
+    }
+
+    /** Writes a chart as it is (dates on the x axis get XChart's own date ticks). */
+    private static Path writeAsIs(ExampleOptions options, String fileName, XYChart chart) throws IOException {
+        Objects.requireNonNull(fileName, "fileName");
         if (fileName.isBlank() || fileName.contains("/") || fileName.contains("\\")) {
             throw new IllegalArgumentException("plot file name must be a plain name, got '" + fileName + "'");
         }
         String name = fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? fileName : fileName + ".png";
-        Path file = options.ensureOutDir().resolve(name);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
+        Path dir = options.ensureOutDir();
+        Path file = dir.resolve(name);
+        // Drawn into a temporary file beside the target and moved over it in one step, so that a failed
+        // or interrupted run never leaves a truncated PNG where an earlier plot was.
+        Path temp = Files.createTempFile(dir, "." + name, ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
         }
         options.result("plot: " + file);
         return file;
@@ -272,7 +326,11 @@ public final class Plots {
         }
     }
 
-    private static Color color(int i) {
+    /**
+     * The colour of series {@code i} (counting from 0) of a chart, and of the {@code i}-th class in
+     * {@link #scatterByClass}.
+     */
+    public static Color seriesColor(int i) {
         return PALETTE.get(i % PALETTE.size());
     }
 

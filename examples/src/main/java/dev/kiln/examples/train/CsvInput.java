@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.zip.ZipException;
 
 import dev.kiln.data.CsvTable;
 
@@ -28,8 +29,16 @@ final class CsvInput {
         }
         try {
             return CsvTable.read(file, header);
-        } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new BadInputException("--csv " + file + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof ZipException notGzip) {
+                throw new BadInputException("--csv " + file + ": the name ends in .gz, but the file is not gzip data ("
+                        + notGzip.getMessage() + ")", e);
+            }
+            throw new BadInputException("--csv " + file + ": cannot be read (" + e.getCause().getMessage() + ")", e);
+        } catch (IllegalArgumentException e) {
+            // CsvTable's messages about the text already start with the file's name.
+            String message = e.getMessage();
+            throw new BadInputException(message.startsWith(file.toString()) ? message : "--csv " + file + ": " + message, e);
         }
     }
 

@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +53,22 @@ class PlotsTest {
     }
 
     @Test
+    void lineOverDatesTakesOneValuePerDay() throws Exception {
+        List<LocalDate> days = IntStream.range(0, 90).mapToObj(d -> LocalDate.of(2016, 1, 1).plusDays(d)).toList();
+        double[] actual = days.stream().mapToDouble(d -> Math.sin(d.getDayOfYear() / 10.0)).toArray();
+        var series = new LinkedHashMap<String, double[]>();
+        series.put("actual", actual);
+        series.put("predicted", Arrays.stream(actual).map(v -> 0.9 * v).toArray());
+        Path file = Plots.lineOverDates(options(tmp), "days", "t", "y", days, series);
+        BufferedImage img = ExampleRunner.assertPng(file, Plots.WIDTH, Plots.HEIGHT);
+        assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(0))).isPositive();
+        assertThat(ExampleRunner.pixelsOf(img, Plots.seriesColor(1))).isPositive();
+        assertThatThrownBy(() -> Plots.lineOverDates(options(tmp), "d", "t", "y", days.subList(0, 3), series))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lineOverDates: 3 dates but series 'actual' has 90 values");
+    }
+
+    @Test
     void scatterWithAndWithoutFit() throws Exception {
         double[] x = {1, 2, 3, 4}, y = {3.1, 4.9, 7.2, 8.8};
         ExampleRunner.assertPng(Plots.scatter(options(tmp), "a", "t", "x", "y", x, y), Plots.WIDTH, Plots.HEIGHT);
@@ -67,6 +87,20 @@ class PlotsTest {
                 Plots.doubles(points.select(1, 0)), Plots.doubles(points.select(1, 1)), Plots.labels(labels),
                 List.of("zero", "one"));
         ExampleRunner.assertPng(file, Plots.WIDTH, Plots.HEIGHT);
+    }
+
+    @Test
+    void aNewPlotReplacesTheOldOneAndLeavesNoTemporaryFile() throws Exception {
+        double[] x = {1, 2, 3};
+        Path first = Plots.scatter(options(tmp), "fit", "t", "x", "y", x, new double[] {1, 2, 3});
+        long before = Files.size(first);
+        Path second = Plots.scatter(options(tmp), "fit", "t", "x", "y", x, new double[] {3, 1, 2}, 0.5, 1);
+        assertThat(second).isEqualTo(first);
+        ExampleRunner.assertPng(second, Plots.WIDTH, Plots.HEIGHT);
+        assertThat(Files.size(second)).isNotEqualTo(before);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("fit.png");
+        }
     }
 
     @Test

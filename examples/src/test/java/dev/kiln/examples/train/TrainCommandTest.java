@@ -204,6 +204,22 @@ class TrainCommandTest {
     }
 
     @Test
+    void filesThatAreNotCsvTablesAreRefusedSayingWhy() throws IOException {
+        Path notGzip = dir.resolve("plain.csv.gz");
+        Files.writeString(notGzip, "a,b\n1,2\n");
+        assertThat(refused("--csv", notGzip.toString(), "--target", "b")).isEqualTo("kiln train: --csv " + notGzip
+                + ": the name ends in .gz, but the file is not gzip data (Not in GZIP format)" + System.lineSeparator());
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "");
+        assertThat(refused("--csv", empty.toString(), "--target", "b")).startsWith("kiln train: " + empty + ": no lines");
+        Path ragged = dir.resolve("ragged.csv");
+        Files.writeString(ragged, "a,b\n1,2\n3\n");
+        assertThat(refused("--csv", ragged.toString(), "--target", "b"))
+                .startsWith("kiln train: " + ragged + ", line 3: expected 2 fields");
+        assertThat(refused("--csv", dir.toString(), "--target", "b")).contains("not a file");
+    }
+
+    @Test
     void unknownColumnsAreRefusedNamingTheColumnsThereAre() throws IOException {
         String csv = classificationCsv(30).toString();
         assertThat(refused("--csv", csv, "--target", "colour"))
@@ -267,6 +283,9 @@ class TrainCommandTest {
         assertThat(refused("--csv", csv, "--target", "species", "--optimizer", "lbfgs")).contains("--optimizer");
         assertThat(refused("--csv", csv, "--target", "species", "--task", "ranking")).contains("--task");
         assertThat(refused("--csv", csv)).contains("Missing required option: '--target=COLUMN'");
+        assertThat(refused("--csv", csv, "--target", "species", "--epochs", "0")).isEqualTo(
+                "kiln train: --epochs must be at least 1, got 0" + System.lineSeparator()
+                        + "Run 'kiln train --help' for the options." + System.lineSeparator());
     }
 
     @Test
