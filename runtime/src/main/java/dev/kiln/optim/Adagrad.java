@@ -123,13 +123,7 @@ public final class Adagrad extends Optimizer {
 
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
-            double d = FusedUpdate.get(g, gAt + i);
-            if (maximize) {
-                d = -d;
-            }
-            if (weightDecay != 0) {
-                d += weightDecay * p;
-            }
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
             double s = FusedUpdate.get(sum, i) + d * d;
             FusedUpdate.set(sum, i, s);
             FusedUpdate.set(theta, thetaAt + i, p - clr * d / (Math.sqrt(s) + eps));

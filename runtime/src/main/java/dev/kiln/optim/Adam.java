@@ -117,17 +117,12 @@ public final class Adam extends Optimizer {
         Object maxExpAvgSq = amsgrad ? FusedUpdate.state(state, "max_exp_avg_sq", param, 0) : null;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        // Adam adds λθ to the gradient; AdamW instead shrinks θ by the factor 1 − γλ before the step.
         double l2 = decoupled ? 0 : weightDecay, shrink = decoupled ? 1 - lr * weightDecay : 1;
 
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i) * shrink;
-            double d = FusedUpdate.get(g, gAt + i);
-            if (maximize) {
-                d = -d;
-            }
-            if (l2 != 0) {
-                d += l2 * p;
-            }
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, l2);
             double m = beta1 * FusedUpdate.get(expAvg, i) + (1 - beta1) * d;
             double v = beta2 * FusedUpdate.get(expAvgSq, i) + (1 - beta2) * d * d;
             FusedUpdate.set(expAvg, i, m);

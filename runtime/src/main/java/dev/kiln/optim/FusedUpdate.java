@@ -144,6 +144,16 @@ final class FusedUpdate {
         return ACCESS.offset(t);
     }
 
+    /**
+     * Gradient element {@code g} of parameter element {@code theta} as every rule first adjusts it,
+     * in PyTorch's order: negated when maximizing, then plus {@code weightDecay * theta} (L2 weight
+     * decay; 0 for none).
+     */
+    static double gradient(double g, double theta, boolean maximize, double weightDecay) {
+        double d = maximize ? -g : g;
+        return weightDecay != 0 ? d + weightDecay * theta : d;
+    }
+
     /** Element {@code i} of a {@code float[]} or {@code double[]}, as a double. */
     static double get(Object array, int i) {
         return array instanceof float[] floats ? floats[i] : ((double[]) array)[i];

@@ -46,7 +46,8 @@ import java.util.function.Supplier;
  * {@code foreach} and {@code fused} implementations do: every element is computed in double from the
  * parameter, its gradient and its state, and rounded once to the parameter's type (float32 or
  * float64). The parameter and its state tensors are changed in place; each state tensor is created
- * once, with the parameter's type and shape, so a step allocates no tensors. Changing a parameter
+ * once, with the parameter's type and shape, so stepping contiguous parameters with contiguous
+ * gradients allocates no tensors (a view is updated through a contiguous copy). Changing a parameter
  * bumps its version counter, as any in-place operation does, so a graph that saved its old value
  * cannot be backpropagated after the step.
  *

@@ -105,13 +105,7 @@ public final class RMSprop extends Optimizer {
 
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
-            double d = FusedUpdate.get(g, gAt + i);
-            if (maximize) {
-                d = -d;
-            }
-            if (weightDecay != 0) {
-                d += weightDecay * p;
-            }
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
             double v = alpha * FusedUpdate.get(squareAvg, i) + (1 - alpha) * d * d;
             FusedUpdate.set(squareAvg, i, v);
             if (centered) {

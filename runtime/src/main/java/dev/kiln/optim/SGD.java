@@ -99,13 +99,7 @@ public final class SGD extends Optimizer {
         Object buffer = momentum != 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
-            double d = FusedUpdate.get(g, gAt + i);
-            if (maximize) {
-                d = -d;
-            }
-            if (weightDecay != 0) {
-                d += weightDecay * p;
-            }
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
             if (momentum != 0) {
                 double b = firstStep ? d : momentum * FusedUpdate.get(buffer, i) + (1 - dampening) * d;
                 FusedUpdate.set(buffer, i, b);
