@@ -345,8 +345,8 @@ public abstract class Optimizer {
     /**
      * Clears every parameter's gradient: sets it to null when {@code setToNone} (the default, which
      * frees the memory and lets the next backward write the gradient instead of adding to it), else
-     * fills it with zeros in place, allocating nothing (a gradient that has history is replaced by
-     * zeros without it).
+     * fills it with zeros in place (a contiguous gradient's storage is written directly, allocating
+     * nothing; a gradient that has history is replaced by zeros without it).
      */
     public void zeroGrad(boolean setToNone) {
         try (var noGrad = Kiln.noGrad()) {

@@ -127,6 +127,32 @@ class InPlaceUpdateTest {
                 .hasMessageContaining("modified by an in-place operation");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizers")
+    void float32StateRestoredFromAStateDictContinuesBitIdentically(String name,
+                                                                  Function<List<Parameter>, Optimizer> make) {
+        Parameter a = new Parameter(Tensor.of(THETA0).toFloat().reshape(2, 2));
+        Optimizer original = make.apply(List.of(a));
+        for (int t = 0; t < 3; t++) {
+            a.setGrad(grad(GRADS[t]).toFloat());
+            original.step();
+        }
+        OptimizerState saved = original.stateDict();
+        Parameter b = new Parameter(a.clone().detach());
+        Optimizer restored = make.apply(List.of(b));
+        restored.loadStateDict(saved);
+        for (int t = 3; t < GRADS.length; t++) {
+            a.setGrad(grad(GRADS[t]).toFloat());
+            b.setGrad(grad(GRADS[t]).toFloat());
+            original.step();
+            restored.step();
+        }
+        assertThat(b.toFloatArray()).as(name).containsExactly(a.toFloatArray());
+        Map<String, Tensor> expected = original.stateDict().state().get(0);
+        restored.stateDict().state().get(0).forEach((key, tensor) ->
+                assertThat(tensor.toFloatArray()).as("%s: %s", name, key).containsExactly(expected.get(key).toFloatArray()));
+    }
+
     @Test
     void anExpandedParameterFailsBeforeItsStateChanges() {
         Parameter w = new Parameter(Tensor.of(1.0, 2.0).expand(3, 2));
