@@ -28,22 +28,9 @@ public final class InPlace {
      */
     public static Tensor apply(Tensor self, String op, UnaryOperator<Tensor> compute, Tensor... operands) {
         boolean record = GradMode.isEnabled() && (self.requiresGrad() || anyRequiresGrad(operands));
-        if (record && self.isLeaf() && self.requiresGrad()) {
-            throw new IllegalStateException(op + ": a leaf tensor that requires grad cannot be changed in place while"
-                    + " gradients are recorded; change it inside Kiln.noGrad(), or through its data()");
-        }
-        if (record && Views.ACCESS.base(self) != null) {
-            throw new UnsupportedOperationException(op + ": in-place changes to a view are not recorded for autograd;"
-                    + " compute the new value out of place, or change the view inside Kiln.noGrad()");
-        }
+        check(self, op, record);
         int[] dims = Views.ACCESS.dims(self);
         int[] strides = Views.ACCESS.strides(self);
-        for (int d = 0; d < dims.length; d++) {
-            if (strides[d] == 0 && dims[d] > 1) {
-                throw new IllegalArgumentException(op + ": the tensor of shape " + Shape.describe(dims)
-                        + " is an expanded view in which several elements share one memory location; clone() it first");
-            }
-        }
         // With history, compute from a recorded copy so that the operation's node keeps the old values.
         Tensor result = compute.apply(record ? self.clone() : self);
         if (!Arrays.equals(Views.ACCESS.dims(result), dims)) {
@@ -69,6 +56,42 @@ public final class InPlace {
             Views.ACCESS.setHistory(self, result.gradFn());
         }
         return self;
+    }
+
+    /**
+     * Checks that {@code self} may be changed in place with recording off, as {@link #apply} checks
+     * it, for code that writes a tensor's storage itself (an optimizer's fused update); such code
+     * then bumps the version counter, as {@code apply} does.
+     *
+     * @throws IllegalStateException if grad mode is on and {@code self} requires grad (the write
+     *     would not be recorded): such writes belong inside {@code Kiln.noGrad()}
+     * @throws IllegalArgumentException if {@code self} is an expanded view
+     */
+    public static void checkWritable(Tensor self, String op) {
+        if (GradMode.isEnabled() && self.requiresGrad()) {
+            throw new IllegalStateException(op + ": this change to a tensor that requires grad is not recorded for"
+                    + " autograd, so it must run inside Kiln.noGrad()");
+        }
+        check(self, op, false);
+    }
+
+    private static void check(Tensor self, String op, boolean record) {
+        if (record && self.isLeaf() && self.requiresGrad()) {
+            throw new IllegalStateException(op + ": a leaf tensor that requires grad cannot be changed in place while"
+                    + " gradients are recorded; change it inside Kiln.noGrad(), or through its data()");
+        }
+        if (record && Views.ACCESS.base(self) != null) {
+            throw new UnsupportedOperationException(op + ": in-place changes to a view are not recorded for autograd;"
+                    + " compute the new value out of place, or change the view inside Kiln.noGrad()");
+        }
+        int[] dims = Views.ACCESS.dims(self);
+        int[] strides = Views.ACCESS.strides(self);
+        for (int d = 0; d < dims.length; d++) {
+            if (strides[d] == 0 && dims[d] > 1) {
+                throw new IllegalArgumentException(op + ": the tensor of shape " + Shape.describe(dims)
+                        + " is an expanded view in which several elements share one memory location; clone() it first");
+            }
+        }
     }
 
     private static boolean anyRequiresGrad(Tensor[] tensors) {

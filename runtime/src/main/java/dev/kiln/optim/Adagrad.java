@@ -107,23 +107,28 @@ public final class Adagrad extends Optimizer {
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
+        // The parameter is checked first, so that one that cannot be written fails before its state changes.
+        Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
+        Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
+        int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
         if (state.isEmpty()) {
             // Loaded state that had no entry for this parameter.
             initState(group, param, state);
         }
-        double t = state.get("step").item() + 1;
-        state.put("step", Tensor.scalar(t, DType.FLOAT32));
-        double lr = group.getDouble("lr"), weightDecay = group.getDouble("weight_decay");
+        double t = FusedUpdate.nextStep(state);
+        double lr = group.getDouble("lr"), weightDecay = group.getDouble("weight_decay"), eps = group.getDouble("eps");
         double clr = lr / (1 + (t - 1) * group.getDouble("lr_decay"));
+        boolean maximize = group.getBoolean("maximize");
+        Object sum = FusedUpdate.state(state, "sum", param, group.getDouble("initial_accumulator_value"));
 
-        Tensor g = group.getBoolean("maximize") ? grad.unaryMinus() : grad;
-        if (weightDecay != 0) {
-            g = g.plus(param.times(weightDecay));
+        for (int i = 0, n = param.numel(); i < n; i++) {
+            double p = FusedUpdate.get(theta, thetaAt + i);
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
+            double s = FusedUpdate.get(sum, i) + d * d;
+            FusedUpdate.set(sum, i, s);
+            FusedUpdate.set(theta, thetaAt + i, p - clr * d / (Math.sqrt(s) + eps));
         }
-        Tensor sum = state.get("sum").plus(g.times(g));
-        state.put("sum", sum);
-        Tensor std = sum.sqrt().plus(group.getDouble("eps"));
-        param.minusAssign(g.div(std).times(clr));
+        FusedUpdate.finish(param, target);
     }
 
     /** Builds an {@link Adagrad}; every setter has PyTorch's default until called. */

@@ -1,6 +1,5 @@
 package dev.kiln.optim;
 
-import dev.kiln.DType;
 import dev.kiln.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,42 +103,37 @@ public final class Adam extends Optimizer {
 
     /** Adam's step for one parameter; {@code decoupled} applies weight decay as AdamW does. */
     static void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state, boolean decoupled) {
+        // The parameter is checked first, so that one that cannot be written fails before its state changes.
+        Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
+        Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
+        int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
         double lr = group.getDouble("lr"), eps = group.getDouble("eps"), weightDecay = group.getDouble("weight_decay");
         List<?> betas = (List<?>) group.get("betas");
         double beta1 = ((Number) betas.get(0)).doubleValue(), beta2 = ((Number) betas.get(1)).doubleValue();
-        boolean amsgrad = group.getBoolean("amsgrad");
-        if (state.isEmpty()) {
-            state.put("step", Tensor.scalar(0.0, DType.FLOAT32));
-            state.put("exp_avg", Tensor.zerosLike(param));
-            state.put("exp_avg_sq", Tensor.zerosLike(param));
-        }
-        if (amsgrad && !state.containsKey("max_exp_avg_sq")) {
-            state.put("max_exp_avg_sq", Tensor.zerosLike(param));
-        }
-        double t = state.get("step").item() + 1;
-        state.put("step", Tensor.scalar(t, DType.FLOAT32));
-
-        Tensor g = group.getBoolean("maximize") ? grad.unaryMinus() : grad;
-        if (weightDecay != 0) {
-            if (decoupled) {
-                param.timesAssign(1 - lr * weightDecay);
-            } else {
-                g = g.plus(param.times(weightDecay));
-            }
-        }
-        Tensor m = state.get("exp_avg").times(beta1).plus(g.times(1 - beta1));
-        Tensor v = state.get("exp_avg_sq").times(beta2).plus(g.times(g).times(1 - beta2));
-        state.put("exp_avg", m);
-        state.put("exp_avg_sq", v);
-        if (amsgrad) {
-            Tensor max = state.get("max_exp_avg_sq");
-            v = Tensor.where(max.gt(v), max, v);
-            state.put("max_exp_avg_sq", v);
-        }
-        double biasCorrection1 = 1 - Math.pow(beta1, t);
+        boolean amsgrad = group.getBoolean("amsgrad"), maximize = group.getBoolean("maximize");
+        double t = FusedUpdate.nextStep(state);
+        Object expAvg = FusedUpdate.state(state, "exp_avg", param, 0);
+        Object expAvgSq = FusedUpdate.state(state, "exp_avg_sq", param, 0);
+        Object maxExpAvgSq = amsgrad ? FusedUpdate.state(state, "max_exp_avg_sq", param, 0) : null;
+        double stepSize = lr / (1 - Math.pow(beta1, t));
         double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        Tensor denominator = v.sqrt().div(biasCorrection2Sqrt).plus(eps);
-        param.minusAssign(m.div(denominator).times(lr / biasCorrection1));
+        // Adam adds λθ to the gradient; AdamW instead shrinks θ by the factor 1 − γλ before the step.
+        double l2 = decoupled ? 0 : weightDecay, shrink = decoupled ? 1 - lr * weightDecay : 1;
+
+        for (int i = 0, n = param.numel(); i < n; i++) {
+            double p = FusedUpdate.get(theta, thetaAt + i) * shrink;
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, l2);
+            double m = beta1 * FusedUpdate.get(expAvg, i) + (1 - beta1) * d;
+            double v = beta2 * FusedUpdate.get(expAvgSq, i) + (1 - beta2) * d * d;
+            FusedUpdate.set(expAvg, i, m);
+            FusedUpdate.set(expAvgSq, i, v);
+            if (amsgrad) {
+                v = Math.max(FusedUpdate.get(maxExpAvgSq, i), v);
+                FusedUpdate.set(maxExpAvgSq, i, v);
+            }
+            FusedUpdate.set(theta, thetaAt + i, p - stepSize * m / (Math.sqrt(v) / biasCorrection2Sqrt + eps));
+        }
+        FusedUpdate.finish(param, target);
     }
 
     /** Builds an {@link Adam}; every setter has PyTorch's default until called. */

@@ -42,6 +42,15 @@ import java.util.function.Supplier;
  * A parameter whose {@code grad()} is null at a step (one that is frozen or took no part in the loss)
  * is skipped and its state left as it is.
  *
+ * <p>Kiln's optimizers update each parameter in one pass over its elements, as PyTorch's
+ * {@code foreach} and {@code fused} implementations do: every element is computed in double from the
+ * parameter, its gradient and its state, and rounded once to the parameter's type (float32 or
+ * float64). The parameter and its state tensors are changed in place; each state tensor is created
+ * once, with the parameter's type and shape, so stepping contiguous parameters with contiguous
+ * gradients allocates no tensors (a view is updated through a contiguous copy). Changing a parameter
+ * bumps its version counter, as any in-place operation does, so a graph that saved its old value
+ * cannot be backpropagated after the step.
+ *
  * <p>To write another optimizer, extend this class: give the constructor the hyperparameters'
  * defaults, check them in {@link #checkHyperparameters}, name the state in {@link #stateKeys()}, and
  * write one parameter's update in {@link #update}.
@@ -117,8 +126,9 @@ public abstract class Optimizer {
      * @param group the parameter's group
      * @param param the parameter to change in place
      * @param grad its gradient (never null; not to be changed)
-     * @param state the parameter's state by name, empty before its first step; the update may put new
-     *     tensors in it (it need not change the old ones in place)
+     * @param state the parameter's state by name, empty before its first step; the update may change
+     *     its tensors in place (Kiln's optimizers create each once, with the parameter's type and shape,
+     *     and then only write into it) or put new tensors in it
      */
     protected abstract void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state);
 
@@ -335,22 +345,23 @@ public abstract class Optimizer {
     /**
      * Clears every parameter's gradient: sets it to null when {@code setToNone} (the default, which
      * frees the memory and lets the next backward write the gradient instead of adding to it), else
-     * fills it with zeros in place (a gradient that has history is replaced by zeros without it).
+     * fills it with zeros in place (a contiguous gradient's storage is written directly, allocating
+     * nothing; a gradient that has history is replaced by zeros without it).
      */
     public void zeroGrad(boolean setToNone) {
-        for (ParamGroup group : groups) {
-            for (Tensor p : group.params()) {
-                Tensor grad = p.grad();
-                if (grad == null) {
-                    continue;
-                }
-                if (setToNone) {
-                    p.setGrad(null);
-                } else if (grad.gradFn() != null) {
-                    p.setGrad(Tensor.zerosLike(grad));
-                } else {
-                    try (var noGrad = Kiln.noGrad()) {
-                        grad.zero();
+        try (var noGrad = Kiln.noGrad()) {
+            for (ParamGroup group : groups) {
+                for (Tensor p : group.params()) {
+                    Tensor grad = p.grad();
+                    if (grad == null) {
+                        continue;
+                    }
+                    if (setToNone) {
+                        p.setGrad(null);
+                    } else if (grad.gradFn() != null) {
+                        p.setGrad(Tensor.zerosLike(grad));
+                    } else {
+                        FusedUpdate.zero(grad);
                     }
                 }
             }

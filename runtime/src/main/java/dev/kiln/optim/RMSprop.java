@@ -1,6 +1,5 @@
 package dev.kiln.optim;
 
-import dev.kiln.DType;
 import dev.kiln.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,42 +91,36 @@ public final class RMSprop extends Optimizer {
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
+        // The parameter is checked first, so that one that cannot be written fails before its state changes.
+        Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
+        Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
+        int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
         double lr = group.getDouble("lr"), alpha = group.getDouble("alpha"), eps = group.getDouble("eps");
         double weightDecay = group.getDouble("weight_decay"), momentum = group.getDouble("momentum");
-        boolean centered = group.getBoolean("centered");
-        if (state.isEmpty()) {
-            state.put("step", Tensor.scalar(0.0, DType.FLOAT32));
-            state.put("square_avg", Tensor.zerosLike(param));
-        }
-        if (momentum > 0 && !state.containsKey("momentum_buffer")) {
-            state.put("momentum_buffer", Tensor.zerosLike(param));
-        }
-        if (centered && !state.containsKey("grad_avg")) {
-            state.put("grad_avg", Tensor.zerosLike(param));
-        }
-        state.put("step", Tensor.scalar(state.get("step").item() + 1, DType.FLOAT32));
+        boolean centered = group.getBoolean("centered"), maximize = group.getBoolean("maximize");
+        FusedUpdate.nextStep(state);
+        Object squareAvg = FusedUpdate.state(state, "square_avg", param, 0);
+        Object buffer = momentum > 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
+        Object gradAvg = centered ? FusedUpdate.state(state, "grad_avg", param, 0) : null;
 
-        Tensor g = group.getBoolean("maximize") ? grad.unaryMinus() : grad;
-        if (weightDecay != 0) {
-            g = g.plus(param.times(weightDecay));
+        for (int i = 0, n = param.numel(); i < n; i++) {
+            double p = FusedUpdate.get(theta, thetaAt + i);
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
+            double v = alpha * FusedUpdate.get(squareAvg, i) + (1 - alpha) * d * d;
+            FusedUpdate.set(squareAvg, i, v);
+            if (centered) {
+                double mean = alpha * FusedUpdate.get(gradAvg, i) + (1 - alpha) * d;
+                FusedUpdate.set(gradAvg, i, mean);
+                v -= mean * mean;
+            }
+            double step = d / (Math.sqrt(v) + eps);
+            if (momentum > 0) {
+                step += momentum * FusedUpdate.get(buffer, i);
+                FusedUpdate.set(buffer, i, step);
+            }
+            FusedUpdate.set(theta, thetaAt + i, p - lr * step);
         }
-        Tensor squareAvg = state.get("square_avg").times(alpha).plus(g.times(g).times(1 - alpha));
-        state.put("square_avg", squareAvg);
-        Tensor avg;
-        if (centered) {
-            Tensor gradAvg = state.get("grad_avg").times(alpha).plus(g.times(1 - alpha));
-            state.put("grad_avg", gradAvg);
-            avg = squareAvg.minus(gradAvg.times(gradAvg)).sqrt().plus(eps);
-        } else {
-            avg = squareAvg.sqrt().plus(eps);
-        }
-        if (momentum > 0) {
-            Tensor buf = state.get("momentum_buffer").times(momentum).plus(g.div(avg));
-            state.put("momentum_buffer", buf);
-            param.minusAssign(buf.times(lr));
-        } else {
-            param.minusAssign(g.div(avg).times(lr));
-        }
+        FusedUpdate.finish(param, target);
     }
 
     /** Builds an {@link RMSprop}; every setter has PyTorch's default until called. */

@@ -87,19 +87,27 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
+        // The parameter is checked first, so that one that cannot be written fails before its state changes.
+        Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
+        Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
+        int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
         double lr = group.getDouble("lr"), momentum = group.getDouble("momentum");
         double dampening = group.getDouble("dampening"), weightDecay = group.getDouble("weight_decay");
-        Tensor g = group.getBoolean("maximize") ? grad.unaryMinus() : grad;
-        if (weightDecay != 0) {
-            g = g.plus(param.times(weightDecay));
+        boolean maximize = group.getBoolean("maximize"), nesterov = group.getBoolean("nesterov");
+        // The buffer starts as the first step's gradient (after weight decay), not at zero.
+        boolean firstStep = !state.containsKey("momentum_buffer");
+        Object buffer = momentum != 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
+        for (int i = 0, n = param.numel(); i < n; i++) {
+            double p = FusedUpdate.get(theta, thetaAt + i);
+            double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
+            if (momentum != 0) {
+                double b = firstStep ? d : momentum * FusedUpdate.get(buffer, i) + (1 - dampening) * d;
+                FusedUpdate.set(buffer, i, b);
+                d = nesterov ? d + momentum * b : b;
+            }
+            FusedUpdate.set(theta, thetaAt + i, p - lr * d);
         }
-        if (momentum != 0) {
-            Tensor buf = state.get("momentum_buffer");
-            buf = buf == null ? (g == grad ? g.clone() : g) : buf.times(momentum).plus(g.times(1 - dampening));
-            state.put("momentum_buffer", buf);
-            g = group.getBoolean("nesterov") ? g.plus(buf.times(momentum)) : buf;
-        }
-        param.minusAssign(g.times(lr));
+        FusedUpdate.finish(param, target);
     }
 
     /** Builds an {@link SGD}; every setter has PyTorch's default until called. */

@@ -6,6 +6,7 @@ import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -54,22 +55,36 @@ final class OptimTesting {
         return Tensor.of(values).reshape(2, 2);
     }
 
+    /** The tolerance for float32 parameters, whose elements and state are rounded to float at each step. */
+    static final double FLOAT32_TOLERANCE = 2e-6;
+
     /**
      * Runs the optimizer made by {@code make} for every row of {@code grads} on a float64 parameter
      * starting at {@link #THETA0}, and checks the parameter against {@code reference} after each step,
-     * with relative tolerance 1e-12.
+     * with relative tolerance 1e-12; runs a second optimizer made by {@code make} alongside on a
+     * float32 parameter with float32 gradients, checked to {@link #FLOAT32_TOLERANCE}, whose state
+     * must stay float32.
      */
     static void assertMatchesReference(Function<List<Parameter>, Optimizer> make, Reference reference, double[][] grads) {
         Parameter p = param(THETA0);
+        Parameter p32 = new Parameter(Tensor.of(THETA0).toFloat().reshape(2, 2));
         Optimizer optimizer = make.apply(List.of(p));
+        Optimizer optimizer32 = make.apply(List.of(p32));
         double[] theta = THETA0.clone();
         for (int t = 1; t <= grads.length; t++) {
             p.setGrad(grad(grads[t - 1]));
+            p32.setGrad(grad(grads[t - 1]).toFloat());
             optimizer.step();
+            optimizer32.step();
             reference.step(theta, grads[t - 1], t);
             assertClose(p.toDoubleArray(), theta, 1e-12, "step " + t);
+            assertClose(p32.toDoubleArray(), theta, FLOAT32_TOLERANCE, "float32, step " + t);
         }
         assertThat(p.dtype()).isEqualTo(DType.FLOAT64);
+        assertThat(p32.dtype()).isEqualTo(DType.FLOAT32);
+        for (Map<String, Tensor> state : optimizer32.stateDict().state().values()) {
+            state.forEach((key, tensor) -> assertThat(tensor.dtype()).as(key).isEqualTo(DType.FLOAT32));
+        }
     }
 
     /** {@link #assertMatchesReference(Function, Reference, double[][])} with {@link #GRADS}. */
