@@ -8,23 +8,111 @@ package dev.kiln.kernels;
  * <p>These entry points are stable (operations and generated code call them); they run the
  * {@linkplain Kernels#provider() provider} chosen for this JVM: a blocked, packed Vector API GEMM
  * when the Vector API is enabled, plain loops otherwise.
+ *
+ * <p>A product of at least {@link #PARALLEL_MIN_WORK} multiply-adds is split over up to
+ * {@link Threads#count()} threads, in blocks of whole columns of C (or of whole rows, when C is taller
+ * than wide); each element is computed by one thread exactly as it would be by one thread alone, so
+ * the result does not depend on the number of threads.
  */
 public final class Gemm {
     private static final KernelProvider PROVIDER = Kernels.provider();
 
+    /**
+     * The least work (m n k multiply-adds) split over threads. Handing a part to a pool thread and
+     * waiting for it costs some tens of microseconds on a loaded virtual machine; at 2^21
+     * multiply-adds (e.g. 128 x 128 x 128), one thread needs about 40 us at 100 GFLOP/s, and
+     * measured ({@code GemmBench.sgemmThreads}) two threads start to win there, while below it they
+     * lose. So the tutorials' small layers (16 x 13 x 128, 128 x 10 x 100) never fork.
+     */
+    static final long PARALLEL_MIN_WORK = 1L << 21;
+    /** Columns of C per block when splitting by columns: a multiple of every provider's register tile width. */
+    static final int COLUMN_GRANULE = 64;
+    /** Rows of C per block when splitting by rows: the register tile's height. */
+    static final int ROW_GRANULE = 6;
+
     private Gemm() {}
 
+    /** Single precision; see the class description. */
     public static void gemm(int m, int n, int k,
                             float[] a, int aOff, int aRs, int aCs,
                             float[] b, int bOff, int bRs, int bCs,
                             float[] c, int cOff) {
-        PROVIDER.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 
+    /** Double precision; see the class description. */
     public static void gemm(int m, int n, int k,
                             double[] a, int aOff, int aRs, int aCs,
                             double[] b, int bOff, int bRs, int bCs,
                             double[] c, int cOff) {
-        PROVIDER.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+    }
+
+    /** {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, int, float[], int)} on a given provider and thread count. */
+    static void gemm(KernelProvider provider, int threads, int m, int n, int k,
+                     float[] a, int aOff, int aRs, int aCs,
+                     float[] b, int bOff, int bRs, int bCs,
+                     float[] c, int cOff) {
+        Split split = Split.of(threads, m, n, k);
+        if (split == null) {
+            provider.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
+        } else if (split.byColumns) {
+            Threads.run(split.parts, t -> {
+                int j0 = split.start(t), j1 = split.start(t + 1);
+                provider.sgemm(m, j1 - j0, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff + j0, n);
+            });
+        } else {
+            Threads.run(split.parts, t -> {
+                int i0 = split.start(t), i1 = split.start(t + 1);
+                provider.sgemm(i1 - i0, n, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff, bRs, bCs, c, cOff + i0 * n, n);
+            });
+        }
+    }
+
+    /** {@link #gemm(int, int, int, double[], int, int, int, double[], int, int, int, double[], int)} on a given provider and thread count. */
+    static void gemm(KernelProvider provider, int threads, int m, int n, int k,
+                     double[] a, int aOff, int aRs, int aCs,
+                     double[] b, int bOff, int bRs, int bCs,
+                     double[] c, int cOff) {
+        Split split = Split.of(threads, m, n, k);
+        if (split == null) {
+            provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
+        } else if (split.byColumns) {
+            Threads.run(split.parts, t -> {
+                int j0 = split.start(t), j1 = split.start(t + 1);
+                provider.dgemm(m, j1 - j0, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff + j0, n);
+            });
+        } else {
+            Threads.run(split.parts, t -> {
+                int i0 = split.start(t), i1 = split.start(t + 1);
+                provider.dgemm(i1 - i0, n, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff, bRs, bCs, c, cOff + i0 * n, n);
+            });
+        }
+    }
+
+    /**
+     * How a product is cut: into {@code parts} ranges of columns (or rows) of C, each a whole number
+     * of granules but the last, as even as granules allow.
+     */
+    record Split(boolean byColumns, int parts, int granule, int granules, int size) {
+        /** The split for this product, or null when it runs on the calling thread alone. */
+        static Split of(int threads, int m, int n, int k) {
+            if (threads < 2 || (long) m * n * k < PARALLEL_MIN_WORK) {
+                return null;
+            }
+            // Split the wider side: each part packs all of the other operand, so the copy
+            // duplicated across threads is the smaller one.
+            boolean byColumns = n >= m;
+            int size = byColumns ? n : m;
+            int granule = byColumns ? COLUMN_GRANULE : ROW_GRANULE;
+            int granules = (size + granule - 1) / granule;
+            int parts = Math.min(threads, granules);
+            return parts < 2 ? null : new Split(byColumns, parts, granule, granules, size);
+        }
+
+        /** The first column (or row) of part t; {@code start(parts)} is the size. */
+        int start(int t) {
+            return Math.min(size, (int) ((long) granules * t / parts) * granule);
+        }
     }
 }
