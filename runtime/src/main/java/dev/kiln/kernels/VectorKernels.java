@@ -58,12 +58,15 @@ final class VectorKernels implements KernelProvider {
     static final int KC = 512;
     /** Largest depth of a packed block of doubles: the same bytes as {@link #KC} floats. */
     static final int DKC = 256;
-    /** Rows of a packed block of A (a multiple of MR). */
-    static final int MC = 16 * MR;
+    /** Rows of a packed block of A (a multiple of MR): 192 x 512 floats, 384 KiB, sits in L2. */
+    static final int MC = 32 * MR;
     /** Columns of a packed panel of B (a multiple of NR and of DNR). */
     static final int NC = 2048;
-    /** Products of at most this many multiply-adds (about 64^3) skip packing when B's rows are contiguous. */
-    static final long DIRECT_MAX = 1L << 18;
+    /**
+     * Products of at most this many multiply-adds (about 100^3) skip packing A, and B too when its rows
+     * are contiguous: copying costs more than it saves when the operands already fit the caches.
+     */
+    static final long DIRECT_MAX = 1L << 20;
     /** Products this shallow skip packing when B's rows are contiguous: packing would cost as much as the product. */
     static final int DIRECT_MAX_K = 16;
 
@@ -215,7 +218,8 @@ final class VectorKernels implements KernelProvider {
                                      float[] c, int cOff, int ldc) {
         Buffers buffers = BUFFERS.get();
         float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR));
-        float[] ap = buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
+        boolean small = (long) m * n * k <= DIRECT_MAX;
+        float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
         float[] scratch = buffers.scratch;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -223,6 +227,24 @@ final class VectorKernels implements KernelProvider {
                 int kc = Math.min(kcMax, k - pc);
                 boolean accumulate = pc > 0;
                 packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                if (small) {
+                    // B packed, A read in place: tiles step through A by its strides.
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int i0 = 0; i0 < m; i0 += MR) {
+                            int mr = Math.min(MR, m - i0);
+                            int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
+                            if (nr <= L) {
+                                stileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                stileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
@@ -266,10 +288,15 @@ final class VectorKernels implements KernelProvider {
                 if (nr < NR) {
                     Arrays.fill(bp, dst, dst + kc * NR, 0f);
                 }
-                // B transposed: a column of B is contiguous; read each column in order, write it strided.
-                for (int j = 0; j < nr; j++) {
-                    for (int p = 0, src = base + (jr + j) * bCs, d = dst + j; p < kc; p++, src += bRs, d += NR) {
-                        bp[d] = b[src];
+                // B transposed: a column of B is contiguous. A block of 16 rows of the sliver at a time,
+                // so that the rows being written stay in L1 while every column is read down 16 steps.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int p1 = Math.min(kc, p0 + 16);
+                    for (int j = 0; j < nr; j++) {
+                        int src = base + (jr + j) * bCs + p0 * bRs, d = dst + p0 * NR + j;
+                        for (int p = p0; p < p1; p++, src += bRs, d += NR) {
+                            bp[d] = b[src];
+                        }
                     }
                 }
             }
@@ -361,7 +388,33 @@ final class VectorKernels implements KernelProvider {
                 c53 = b3.fma(x, c53);
         }
         int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        if (mr == MR && nr == NR && !accumulate) {
+        if (mr == MR && nr == NR) {
+            if (accumulate) {
+                c00 = c00.add(FloatVector.fromArray(FS, c, r0));
+                c01 = c01.add(FloatVector.fromArray(FS, c, r0 + L));
+                c02 = c02.add(FloatVector.fromArray(FS, c, r0 + 2 * L));
+                c03 = c03.add(FloatVector.fromArray(FS, c, r0 + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(FS, c, r1));
+                c11 = c11.add(FloatVector.fromArray(FS, c, r1 + L));
+                c12 = c12.add(FloatVector.fromArray(FS, c, r1 + 2 * L));
+                c13 = c13.add(FloatVector.fromArray(FS, c, r1 + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(FS, c, r2));
+                c21 = c21.add(FloatVector.fromArray(FS, c, r2 + L));
+                c22 = c22.add(FloatVector.fromArray(FS, c, r2 + 2 * L));
+                c23 = c23.add(FloatVector.fromArray(FS, c, r2 + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(FS, c, r3));
+                c31 = c31.add(FloatVector.fromArray(FS, c, r3 + L));
+                c32 = c32.add(FloatVector.fromArray(FS, c, r3 + 2 * L));
+                c33 = c33.add(FloatVector.fromArray(FS, c, r3 + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(FS, c, r4));
+                c41 = c41.add(FloatVector.fromArray(FS, c, r4 + L));
+                c42 = c42.add(FloatVector.fromArray(FS, c, r4 + 2 * L));
+                c43 = c43.add(FloatVector.fromArray(FS, c, r4 + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(FS, c, r5));
+                c51 = c51.add(FloatVector.fromArray(FS, c, r5 + L));
+                c52 = c52.add(FloatVector.fromArray(FS, c, r5 + 2 * L));
+                c53 = c53.add(FloatVector.fromArray(FS, c, r5 + 3 * L));
+            }
             c00.intoArray(c, r0);
             c01.intoArray(c, r0 + L);
             c02.intoArray(c, r0 + 2 * L);
@@ -471,7 +524,33 @@ final class VectorKernels implements KernelProvider {
                 c53 = b3.fma(x, c53);
         }
         int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        if (mr == MR && nr == NR && !accumulate) {
+        if (mr == MR && nr == NR) {
+            if (accumulate) {
+                c00 = c00.add(FloatVector.fromArray(FS, c, r0));
+                c01 = c01.add(FloatVector.fromArray(FS, c, r0 + L));
+                c02 = c02.add(FloatVector.fromArray(FS, c, r0 + 2 * L));
+                c03 = c03.add(FloatVector.fromArray(FS, c, r0 + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(FS, c, r1));
+                c11 = c11.add(FloatVector.fromArray(FS, c, r1 + L));
+                c12 = c12.add(FloatVector.fromArray(FS, c, r1 + 2 * L));
+                c13 = c13.add(FloatVector.fromArray(FS, c, r1 + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(FS, c, r2));
+                c21 = c21.add(FloatVector.fromArray(FS, c, r2 + L));
+                c22 = c22.add(FloatVector.fromArray(FS, c, r2 + 2 * L));
+                c23 = c23.add(FloatVector.fromArray(FS, c, r2 + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(FS, c, r3));
+                c31 = c31.add(FloatVector.fromArray(FS, c, r3 + L));
+                c32 = c32.add(FloatVector.fromArray(FS, c, r3 + 2 * L));
+                c33 = c33.add(FloatVector.fromArray(FS, c, r3 + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(FS, c, r4));
+                c41 = c41.add(FloatVector.fromArray(FS, c, r4 + L));
+                c42 = c42.add(FloatVector.fromArray(FS, c, r4 + 2 * L));
+                c43 = c43.add(FloatVector.fromArray(FS, c, r4 + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(FS, c, r5));
+                c51 = c51.add(FloatVector.fromArray(FS, c, r5 + L));
+                c52 = c52.add(FloatVector.fromArray(FS, c, r5 + 2 * L));
+                c53 = c53.add(FloatVector.fromArray(FS, c, r5 + 3 * L));
+            }
             c00.intoArray(c, r0);
             c01.intoArray(c, r0 + L);
             c02.intoArray(c, r0 + 2 * L);
@@ -675,7 +754,8 @@ final class VectorKernels implements KernelProvider {
                                      double[] c, int cOff, int ldc) {
         Buffers buffers = BUFFERS.get();
         double[] bp = buffers.db(kcMax * roundUp(Math.min(NC, n), DNR));
-        double[] ap = buffers.da(kcMax * roundUp(Math.min(MC, m), MR));
+        boolean small = (long) m * n * k <= DIRECT_MAX;
+        double[] ap = small ? null : buffers.da(kcMax * roundUp(Math.min(MC, m), MR));
         double[] scratch = buffers.dscratch;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -683,6 +763,24 @@ final class VectorKernels implements KernelProvider {
                 int kc = Math.min(kcMax, k - pc);
                 boolean accumulate = pc > 0;
                 packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                if (small) {
+                    // B packed, A read in place: tiles step through A by its strides.
+                    for (int jr = 0; jr < nc; jr += DNR) {
+                        int nr = Math.min(DNR, nc - jr);
+                        for (int i0 = 0; i0 < m; i0 += MR) {
+                            int mr = Math.min(MR, m - i0);
+                            int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
+                            if (nr <= DL) {
+                                dtileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                dtileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
@@ -726,9 +824,15 @@ final class VectorKernels implements KernelProvider {
                 if (nr < DNR) {
                     Arrays.fill(bp, dst, dst + kc * DNR, 0.0);
                 }
-                for (int j = 0; j < nr; j++) {
-                    for (int p = 0, src = base + (jr + j) * bCs, d = dst + j; p < kc; p++, src += bRs, d += DNR) {
-                        bp[d] = b[src];
+                // B transposed: a column of B is contiguous. A block of 16 rows of the sliver at a time,
+                // so that the rows being written stay in L1 while every column is read down 16 steps.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int p1 = Math.min(kc, p0 + 16);
+                    for (int j = 0; j < nr; j++) {
+                        int src = base + (jr + j) * bCs + p0 * bRs, d = dst + p0 * DNR + j;
+                        for (int p = p0; p < p1; p++, src += bRs, d += DNR) {
+                            bp[d] = b[src];
+                        }
                     }
                 }
             }
@@ -808,7 +912,33 @@ final class VectorKernels implements KernelProvider {
                 c53 = b3.fma(x, c53);
         }
         int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        if (mr == MR && nr == DNR && !accumulate) {
+        if (mr == MR && nr == DNR) {
+            if (accumulate) {
+                c00 = c00.add(DoubleVector.fromArray(DS, c, r0));
+                c01 = c01.add(DoubleVector.fromArray(DS, c, r0 + DL));
+                c02 = c02.add(DoubleVector.fromArray(DS, c, r0 + 2 * DL));
+                c03 = c03.add(DoubleVector.fromArray(DS, c, r0 + 3 * DL));
+                c10 = c10.add(DoubleVector.fromArray(DS, c, r1));
+                c11 = c11.add(DoubleVector.fromArray(DS, c, r1 + DL));
+                c12 = c12.add(DoubleVector.fromArray(DS, c, r1 + 2 * DL));
+                c13 = c13.add(DoubleVector.fromArray(DS, c, r1 + 3 * DL));
+                c20 = c20.add(DoubleVector.fromArray(DS, c, r2));
+                c21 = c21.add(DoubleVector.fromArray(DS, c, r2 + DL));
+                c22 = c22.add(DoubleVector.fromArray(DS, c, r2 + 2 * DL));
+                c23 = c23.add(DoubleVector.fromArray(DS, c, r2 + 3 * DL));
+                c30 = c30.add(DoubleVector.fromArray(DS, c, r3));
+                c31 = c31.add(DoubleVector.fromArray(DS, c, r3 + DL));
+                c32 = c32.add(DoubleVector.fromArray(DS, c, r3 + 2 * DL));
+                c33 = c33.add(DoubleVector.fromArray(DS, c, r3 + 3 * DL));
+                c40 = c40.add(DoubleVector.fromArray(DS, c, r4));
+                c41 = c41.add(DoubleVector.fromArray(DS, c, r4 + DL));
+                c42 = c42.add(DoubleVector.fromArray(DS, c, r4 + 2 * DL));
+                c43 = c43.add(DoubleVector.fromArray(DS, c, r4 + 3 * DL));
+                c50 = c50.add(DoubleVector.fromArray(DS, c, r5));
+                c51 = c51.add(DoubleVector.fromArray(DS, c, r5 + DL));
+                c52 = c52.add(DoubleVector.fromArray(DS, c, r5 + 2 * DL));
+                c53 = c53.add(DoubleVector.fromArray(DS, c, r5 + 3 * DL));
+            }
             c00.intoArray(c, r0);
             c01.intoArray(c, r0 + DL);
             c02.intoArray(c, r0 + 2 * DL);
@@ -914,7 +1044,33 @@ final class VectorKernels implements KernelProvider {
                 c53 = b3.fma(x, c53);
         }
         int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        if (mr == MR && nr == DNR && !accumulate) {
+        if (mr == MR && nr == DNR) {
+            if (accumulate) {
+                c00 = c00.add(DoubleVector.fromArray(DS, c, r0));
+                c01 = c01.add(DoubleVector.fromArray(DS, c, r0 + DL));
+                c02 = c02.add(DoubleVector.fromArray(DS, c, r0 + 2 * DL));
+                c03 = c03.add(DoubleVector.fromArray(DS, c, r0 + 3 * DL));
+                c10 = c10.add(DoubleVector.fromArray(DS, c, r1));
+                c11 = c11.add(DoubleVector.fromArray(DS, c, r1 + DL));
+                c12 = c12.add(DoubleVector.fromArray(DS, c, r1 + 2 * DL));
+                c13 = c13.add(DoubleVector.fromArray(DS, c, r1 + 3 * DL));
+                c20 = c20.add(DoubleVector.fromArray(DS, c, r2));
+                c21 = c21.add(DoubleVector.fromArray(DS, c, r2 + DL));
+                c22 = c22.add(DoubleVector.fromArray(DS, c, r2 + 2 * DL));
+                c23 = c23.add(DoubleVector.fromArray(DS, c, r2 + 3 * DL));
+                c30 = c30.add(DoubleVector.fromArray(DS, c, r3));
+                c31 = c31.add(DoubleVector.fromArray(DS, c, r3 + DL));
+                c32 = c32.add(DoubleVector.fromArray(DS, c, r3 + 2 * DL));
+                c33 = c33.add(DoubleVector.fromArray(DS, c, r3 + 3 * DL));
+                c40 = c40.add(DoubleVector.fromArray(DS, c, r4));
+                c41 = c41.add(DoubleVector.fromArray(DS, c, r4 + DL));
+                c42 = c42.add(DoubleVector.fromArray(DS, c, r4 + 2 * DL));
+                c43 = c43.add(DoubleVector.fromArray(DS, c, r4 + 3 * DL));
+                c50 = c50.add(DoubleVector.fromArray(DS, c, r5));
+                c51 = c51.add(DoubleVector.fromArray(DS, c, r5 + DL));
+                c52 = c52.add(DoubleVector.fromArray(DS, c, r5 + 2 * DL));
+                c53 = c53.add(DoubleVector.fromArray(DS, c, r5 + 3 * DL));
+            }
             c00.intoArray(c, r0);
             c01.intoArray(c, r0 + DL);
             c02.intoArray(c, r0 + 2 * DL);
