@@ -19,10 +19,13 @@ public final class Gemm {
 
     /**
      * The least work (m n k multiply-adds) split over threads. Handing a part to a pool thread and
-     * waiting for it costs some tens of microseconds on a loaded virtual machine; at 2^21
-     * multiply-adds (e.g. 128 x 128 x 128), one thread needs about 40 us at 100 GFLOP/s, and
-     * measured ({@code GemmBench.sgemmThreads}) two threads start to win there, while below it they
-     * lose. So the tutorials' small layers (16 x 13 x 128, 128 x 10 x 100) never fork.
+     * waiting for it costs from a few to some tens of microseconds (a wake-up, more on a loaded
+     * virtual machine), and each part packs its own copy of the narrower operand. At 2^21
+     * multiply-adds (128 x 128 x 128) one thread needs about 40 us at 100 GFLOP/s, so halving it
+     * saves about 20 us: the break-even on this kind of machine, found with
+     * {@code ./kiln bench 'GemmBench.sgemm$' -p n=96,128,192,256 -p threads=1,2}. Below it the
+     * fork would cost more than it saves; the tutorials' small layers (16 x 13 x 128, 128 x 10 x
+     * 100) never fork.
      */
     static final long PARALLEL_MIN_WORK = 1L << 21;
     /** Columns of C per block when splitting by columns: a multiple of every provider's register tile width. */

@@ -34,4 +34,14 @@ public interface KernelProvider {
                double[] a, int aOff, int aRs, int aCs,
                double[] b, int bOff, int bRs, int bCs,
                double[] c, int cOff, int ldc);
+
+    /**
+     * {@code out[i] = f(x[i])} for i below {@code x.length} (out at least as long). The scalar kernels
+     * compute in double and round once; the vector kernels compute in float, within a few units in the
+     * last place of that (see {@link Kernels}).
+     */
+    void unary(UnaryFunction f, float[] x, float[] out);
+
+    /** {@code out[i] = f(x[i])} in double precision; see {@link #unary(UnaryFunction, float[], float[])}. */
+    void unary(UnaryFunction f, double[] x, double[] out);
 }

@@ -168,4 +168,48 @@ final class ScalarKernels implements KernelProvider {
         }
         return (s0 + s1) + (s2 + s3);
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // Elementwise functions: one loop per function, so that the JIT sees a plain loop with the
+    // function inlined rather than a call through an interface per element.
+
+    @Override
+    public void unary(UnaryFunction f, float[] x, float[] out) {
+        int n = x.length;
+        switch (f) {
+            case EXP -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.exp(x[i]);
+                }
+            }
+            case LOG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.log(x[i]);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.tanh(x[i]);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) UnaryFunction.SIGMOID.apply(x[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    out[i] = v > 0 || v != v ? v : 0f;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void unary(UnaryFunction f, double[] x, double[] out) {
+        for (int i = 0; i < x.length; i++) {
+            out[i] = f.apply(x[i]);
+        }
+    }
 }

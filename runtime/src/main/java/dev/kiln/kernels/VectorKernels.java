@@ -5,6 +5,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -1190,6 +1191,91 @@ final class VectorKernels implements KernelProvider {
                     }
                 }
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Elementwise functions: whole vectors up to the loop bound, then the scalar kernels' own
+    // definition for the tail. exp, log and tanh are the Vector API's lanewise operations (the JDK's
+    // vector math library where it has one); sigmoid is 1 / (1 + e^-x), which saturates to 0 or 1
+    // where e^-x overflows or vanishes.
+
+    @Override
+    public void unary(UnaryFunction f, float[] x, float[] out) {
+        int n = x.length;
+        int bound = FS.loopBound(n);
+        int i = 0;
+        switch (f) {
+            case EXP -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+                }
+            }
+            case LOG -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.LOG).intoArray(out, i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.TANH).intoArray(out, i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(FS, 1f);
+                for (; i < bound; i += L) {
+                    FloatVector e = FloatVector.fromArray(FS, x, i).neg().lanewise(VectorOperators.EXP);
+                    one.div(e.add(1f)).intoArray(out, i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += L) {
+                    // MAX follows Math.max: a NaN lane stays NaN.
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.MAX, 0f).intoArray(out, i);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            out[i] = (float) f.apply(x[i]);
+        }
+    }
+
+    @Override
+    public void unary(UnaryFunction f, double[] x, double[] out) {
+        int n = x.length;
+        int bound = DS.loopBound(n);
+        int i = 0;
+        switch (f) {
+            case EXP -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+                }
+            }
+            case LOG -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.LOG).intoArray(out, i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.TANH).intoArray(out, i);
+                }
+            }
+            case SIGMOID -> {
+                DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+                for (; i < bound; i += DL) {
+                    DoubleVector e = DoubleVector.fromArray(DS, x, i).neg().lanewise(VectorOperators.EXP);
+                    one.div(e.add(1.0)).intoArray(out, i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.MAX, 0.0).intoArray(out, i);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            out[i] = f.apply(x[i]);
         }
     }
 }
