@@ -96,7 +96,8 @@ public class TutorialBench {
     }
 
     /** A workload: how to build its model (eager or compiled), optimizer, loss and batch. */
-    abstract static class Workload {
+    @State(Scope.Thread)
+    public abstract static class Workload {
         /** {@code Kiln.setNumThreads}: 1 for the single-thread table; {@code -p threads=1,2} adds the two-thread rows. */
         @Param({"1"})
         public int threads;

@@ -59,16 +59,9 @@ public final class Gemm {
         Split split = Split.of(threads, m, n, k);
         if (split == null) {
             provider.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
-        } else if (split.byColumns) {
-            Threads.run(split.parts, t -> {
-                int j0 = split.start(t), j1 = split.start(t + 1);
-                provider.sgemm(m, j1 - j0, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff + j0, n);
-            });
         } else {
-            Threads.run(split.parts, t -> {
-                int i0 = split.start(t), i1 = split.start(t + 1);
-                provider.sgemm(i1 - i0, n, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff, bRs, bCs, c, cOff + i0 * n, n);
-            });
+            split.run(m, n, (i0, rows, j0, cols) -> provider.sgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs,
+                    b, bOff + j0 * bCs, bRs, bCs, c, cOff + i0 * n + j0, n));
         }
     }
 
@@ -80,17 +73,16 @@ public final class Gemm {
         Split split = Split.of(threads, m, n, k);
         if (split == null) {
             provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
-        } else if (split.byColumns) {
-            Threads.run(split.parts, t -> {
-                int j0 = split.start(t), j1 = split.start(t + 1);
-                provider.dgemm(m, j1 - j0, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff + j0, n);
-            });
         } else {
-            Threads.run(split.parts, t -> {
-                int i0 = split.start(t), i1 = split.start(t + 1);
-                provider.dgemm(i1 - i0, n, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff, bRs, bCs, c, cOff + i0 * n, n);
-            });
+            split.run(m, n, (i0, rows, j0, cols) -> provider.dgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs,
+                    b, bOff + j0 * bCs, bRs, bCs, c, cOff + i0 * n + j0, n));
         }
+    }
+
+    /** The product of one block of C: {@code rows} rows from {@code i0}, {@code cols} columns from {@code j0}. */
+    @FunctionalInterface
+    interface Block {
+        void compute(int i0, int rows, int j0, int cols);
     }
 
     /**
@@ -116,6 +108,18 @@ public final class Gemm {
         /** The first column (or row) of part t; {@code start(parts)} is the size. */
         int start(int t) {
             return Math.min(size, (int) ((long) granules * t / parts) * granule);
+        }
+
+        /** Computes the blocks of an m x n product, one per part, on the kernel threads. */
+        void run(int m, int n, Block block) {
+            Threads.run(parts, t -> {
+                int from = start(t), to = start(t + 1);
+                if (byColumns) {
+                    block.compute(0, m, from, to - from);
+                } else {
+                    block.compute(from, to - from, 0, n);
+                }
+            });
         }
     }
 }

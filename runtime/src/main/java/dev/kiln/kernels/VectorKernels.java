@@ -23,16 +23,25 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>{@code jc}: B is cut into panels of {@code NC} columns, and each panel into blocks of about
  *     {@code KC} rows (k is split into equal blocks, so 784 is 2 x 392, not 512 + 272), packed into
  *     slivers of NR columns (kc x NR, contiguous, zero-padded at the right edge);</li>
- * <li>{@code ic}: A is cut into blocks of {@code MC} rows, packed into slivers of MR rows (kc x MR,
- *     column by column, zero-padded at the bottom), which stay in L2 while the B slivers stream
- *     past;</li>
- * <li>the first k block writes C, later ones add to it. An edge tile (fewer than MR rows or NR
- *     columns left) is computed whole and stored through lane masks, row by row, so C is never
- *     padded or copied.</li>
+ * <li>{@code ic}: for products over {@code DIRECT_MAX} multiply-adds, A is cut into blocks of
+ *     {@code MC} rows, packed into slivers of MR rows (kc x MR, column by column, zero-padded at
+ *     the bottom), which stay in L2 while the B slivers stream past; smaller products read A in
+ *     place through its strides (it is in cache already, and packing it would cost as much as the
+ *     tiles save);</li>
+ * <li>the first k block writes C, later ones add to it. A full tile goes straight from its
+ *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
+ *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
+ * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
+ *     with ten columns does not spend four vectors' FMAs on each step.</li>
  * </ul>
  * Packing reads A and B through their strides, so transposed operands cost no extra copy. When B's
  * rows are contiguous and k is small (or the whole product is), nothing is packed: tiles read A
- * through its strides and B's rows in place, the last partial sliver through lane masks.
+ * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
+ * lanes past the edge are never stored; near the end of B's array, from a copy of those columns).
+ *
+ * <p>The code stays in small methods (one loop and one store block each): C2 compiles them sooner,
+ * and C1 compiles them at all (a larger tile method runs out of C1's virtual registers and is
+ * interpreted until C2 is done).
  *
  * <p>Both paths split k into the same blocks and run each tile's sum in the same order, so every
  * element of C is computed the same way whichever path, tile position or column range it falls in:
