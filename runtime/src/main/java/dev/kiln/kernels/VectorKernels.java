@@ -660,25 +660,23 @@ final class VectorKernels implements KernelProvider {
 
     /**
      * Copies the mr x nr corner of a tile held in {@code scratch} (row stride NR) into C, or adds it
-     * to C when {@code accumulate}, through lane masks: edge tiles and k blocks after the first.
+     * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
      */
     private static void merge(float[] scratch, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+        int whole = nr - nr % L;
         for (int i = 0; i < mr; i++) {
-            int row = cBase + i * ldc;
-            for (int j = 0; j < nr; j += L) {
-                if (row + j + L <= c.length) {
-                    VectorMask<Float> mask = FS.indexInRange(j, nr);
-                    FloatVector v = FloatVector.fromArray(FS, scratch, i * NR + j);
-                    if (accumulate) {
-                        v = v.add(FloatVector.fromArray(FS, c, row + j, mask));
-                    }
-                    v.intoArray(c, row + j, mask);
-                } else {
-                    // A masked access that could reach past the array's end leaves the fast path: go scalar.
-                    for (int x = j; x < nr; x++) {
-                        c[row + x] = accumulate ? c[row + x] + scratch[i * NR + x] : scratch[i * NR + x];
-                    }
+            int row = cBase + i * ldc, s = i * NR;
+            for (int j = 0; j < whole; j += L) {
+                FloatVector v = FloatVector.fromArray(FS, scratch, s + j);
+                if (accumulate) {
+                    v = v.add(FloatVector.fromArray(FS, c, row + j));
                 }
+                v.intoArray(c, row + j);
+            }
+            // The last partial vector element by element: cheaper here than a masked store, which
+            // also leaves the fast path near the end of the array.
+            for (int j = whole; j < nr; j++) {
+                c[row + j] = accumulate ? c[row + j] + scratch[s + j] : scratch[s + j];
             }
         }
     }
@@ -1180,25 +1178,23 @@ final class VectorKernels implements KernelProvider {
 
     /**
      * Copies the mr x nr corner of a tile held in {@code scratch} (row stride DNR) into C, or adds it
-     * to C when {@code accumulate}, through lane masks: edge tiles and k blocks after the first.
+     * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
      */
     private static void merge(double[] scratch, double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+        int whole = nr - nr % DL;
         for (int i = 0; i < mr; i++) {
-            int row = cBase + i * ldc;
-            for (int j = 0; j < nr; j += DL) {
-                if (row + j + DL <= c.length) {
-                    VectorMask<Double> mask = DS.indexInRange(j, nr);
-                    DoubleVector v = DoubleVector.fromArray(DS, scratch, i * DNR + j);
-                    if (accumulate) {
-                        v = v.add(DoubleVector.fromArray(DS, c, row + j, mask));
-                    }
-                    v.intoArray(c, row + j, mask);
-                } else {
-                    // A masked access that could reach past the array's end leaves the fast path: go scalar.
-                    for (int x = j; x < nr; x++) {
-                        c[row + x] = accumulate ? c[row + x] + scratch[i * DNR + x] : scratch[i * DNR + x];
-                    }
+            int row = cBase + i * ldc, s = i * DNR;
+            for (int j = 0; j < whole; j += DL) {
+                DoubleVector v = DoubleVector.fromArray(DS, scratch, s + j);
+                if (accumulate) {
+                    v = v.add(DoubleVector.fromArray(DS, c, row + j));
                 }
+                v.intoArray(c, row + j);
+            }
+            // The last partial vector element by element: cheaper here than a masked store, which
+            // also leaves the fast path near the end of the array.
+            for (int j = whole; j < nr; j++) {
+                c[row + j] = accumulate ? c[row + j] + scratch[s + j] : scratch[s + j];
             }
         }
     }
