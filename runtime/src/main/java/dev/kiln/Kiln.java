@@ -23,7 +23,7 @@ public final class Kiln {
     }
 
     /**
-     * Sets how many threads a large kernel (a matrix product of at least about 128 x 128 x 128) may
+     * Sets how many threads a large kernel (a matrix product of at least about 320 x 320 x 320) may
      * use, the calling thread included, as {@code torch.set_num_threads}. Smaller operations always run
      * on the calling thread alone. Results do not depend on it: each element of a product is computed
      * by one thread, in the same order whatever the count. The threads are a fixed pool of daemon

@@ -18,16 +18,17 @@ public final class Gemm {
     private static final KernelProvider PROVIDER = Kernels.provider();
 
     /**
-     * The least work (m n k multiply-adds) split over threads. Handing a part to a pool thread and
-     * waiting for it costs from a few to some tens of microseconds (a wake-up, more on a loaded
-     * virtual machine), and each part packs its own copy of the narrower operand. At 2^21
-     * multiply-adds (128 x 128 x 128) one thread needs about 40 us at 100 GFLOP/s, so halving it
-     * saves about 20 us: the break-even on this kind of machine, found with
-     * {@code ./kiln bench 'GemmBench.sgemm$' -p n=96,128,192,256 -p threads=1,2}. Below it the
-     * fork would cost more than it saves; the tutorials' small layers (16 x 13 x 128, 128 x 10 x
-     * 100) never fork.
+     * The least work (m n k multiply-adds) split over threads: 2^25, about 320 x 320 x 320. Handing
+     * a part to a pool thread costs far more on a virtual machine than on bare metal (waking an idle
+     * vCPU, or waiting for one another process holds), and each part packs its own copy of the
+     * operand it shares. Measured with {@code ./kiln bench 'GemmBench.sgemm$' -p n=...
+     * -p threads=1,2 -bm avgt} on the 2-vCPU machine with one other busy process (load 1.2): two
+     * threads took 121 us against 59 at n = 128, 301 against 180 at 192 and 715 against 453 at 256,
+     * but 1323 against 1517 at 384 and 3.0 against 3.5 ms at 512 (and 18.3 against 25.1 ms at 1024).
+     * So below the crossover a product stays on the calling thread: the MLP's 256 x 512 x 784 layer
+     * forks, the two-layer net's 64 x 100 x 1000 and every smaller tutorial layer do not.
      */
-    static final long PARALLEL_MIN_WORK = 1L << 21;
+    static final long PARALLEL_MIN_WORK = 1L << 25;
     /** Columns of C per block when splitting by columns: a multiple of every provider's register tile width. */
     static final int COLUMN_GRANULE = 64;
     /** Rows of C per block when splitting by rows: the register tile's height. */
@@ -40,7 +41,7 @@ public final class Gemm {
                             float[] a, int aOff, int aRs, int aCs,
                             float[] b, int bOff, int bRs, int bCs,
                             float[] c, int cOff) {
-        gemm(PROVIDER, Threads.count(), m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), PARALLEL_MIN_WORK, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 
     /** Double precision; see the class description. */
@@ -48,15 +49,15 @@ public final class Gemm {
                             double[] a, int aOff, int aRs, int aCs,
                             double[] b, int bOff, int bRs, int bCs,
                             double[] c, int cOff) {
-        gemm(PROVIDER, Threads.count(), m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), PARALLEL_MIN_WORK, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 
-    /** {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, int, float[], int)} on a given provider and thread count. */
-    static void gemm(KernelProvider provider, int threads, int m, int n, int k,
+    /** {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, int, float[], int)} on a given provider, thread count and least work to split. */
+    static void gemm(KernelProvider provider, int threads, long minWork, int m, int n, int k,
                      float[] a, int aOff, int aRs, int aCs,
                      float[] b, int bOff, int bRs, int bCs,
                      float[] c, int cOff) {
-        Split split = Split.of(threads, m, n, k);
+        Split split = Split.of(threads, minWork, m, n, k);
         if (split == null) {
             provider.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
         } else {
@@ -65,12 +66,12 @@ public final class Gemm {
         }
     }
 
-    /** {@link #gemm(int, int, int, double[], int, int, int, double[], int, int, int, double[], int)} on a given provider and thread count. */
-    static void gemm(KernelProvider provider, int threads, int m, int n, int k,
+    /** {@link #gemm(int, int, int, double[], int, int, int, double[], int, int, int, double[], int)} on a given provider, thread count and least work to split. */
+    static void gemm(KernelProvider provider, int threads, long minWork, int m, int n, int k,
                      double[] a, int aOff, int aRs, int aCs,
                      double[] b, int bOff, int bRs, int bCs,
                      double[] c, int cOff) {
-        Split split = Split.of(threads, m, n, k);
+        Split split = Split.of(threads, minWork, m, n, k);
         if (split == null) {
             provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
         } else {
@@ -91,8 +92,8 @@ public final class Gemm {
      */
     record Split(boolean byColumns, int parts, int granule, int granules, int size) {
         /** The split for this product, or null when it runs on the calling thread alone. */
-        static Split of(int threads, int m, int n, int k) {
-            if (threads < 2 || (long) m * n * k < PARALLEL_MIN_WORK) {
+        static Split of(int threads, long minWork, int m, int n, int k) {
+            if (threads < 2 || (long) m * n * k < minWork) {
                 return null;
             }
             // Split the wider side: each part packs all of the other operand, so the copy

@@ -37,8 +37,9 @@ public interface KernelProvider {
 
     /**
      * {@code out[i] = f(x[i])} for i below {@code x.length} (out at least as long). The scalar kernels
-     * compute in double and round once; the vector kernels compute in float, within a few units in the
-     * last place of that (see {@link Kernels}).
+     * compute in double and round once; the vector kernels compute in float, within
+     * {@code torch.testing.assert_close}'s float32 tolerance of that (|error| <= 1e-5 + 1.3e-6 |value|),
+     * NaN and infinities included.
      */
     void unary(UnaryFunction f, float[] x, float[] out);
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** Products split over threads: the same bits for any thread count, and no split where it cannot pay. */
 class GemmThreadsTest {
 
-    /** m, n, k of products above the split threshold, cut by columns and by rows, with ragged last parts. */
+    /** m, n, k of products cut by columns and by rows, with ragged last parts (split whatever their size). */
     static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}};
 
     @Test
@@ -29,10 +29,10 @@ class GemmThreadsTest {
                         float[] a = randomFloats(rnd, m * k + 3), b = randomFloats(rnd, k * n + 5);
                         int aRs = ta ? 1 : k, aCs = ta ? m : 1, bRs = tb ? 1 : n, bCs = tb ? k : 1;
                         float[] one = new float[m * n + 2];
-                        Gemm.gemm(provider, 1, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, one, 2);
+                        Gemm.gemm(provider, 1, 0, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, one, 2);
                         for (int threads : new int[] {2, 3}) {
                             float[] many = new float[m * n + 2];
-                            Gemm.gemm(provider, threads, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, many, 2);
+                            Gemm.gemm(provider, threads, 0, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, many, 2);
                             assertThat(many).as("%s %dx%dx%d ta=%s tb=%s, %d threads", provider.name(), m, n, k, ta, tb,
                                     threads).isEqualTo(one);
                         }
@@ -50,10 +50,10 @@ class GemmThreadsTest {
                 int m = s[0], n = s[1], k = s[2];
                 double[] a = rnd.doubles(m * k, -1, 1).toArray(), b = rnd.doubles(k * n, -1, 1).toArray();
                 double[] one = new double[m * n];
-                Gemm.gemm(provider, 1, m, n, k, a, 0, 1, m, b, 0, n, 1, one, 0);
+                Gemm.gemm(provider, 1, 0, m, n, k, a, 0, 1, m, b, 0, n, 1, one, 0);
                 for (int threads : new int[] {2, 3}) {
                     double[] many = new double[m * n];
-                    Gemm.gemm(provider, threads, m, n, k, a, 0, 1, m, b, 0, n, 1, many, 0);
+                    Gemm.gemm(provider, threads, 0, m, n, k, a, 0, 1, m, b, 0, n, 1, many, 0);
                     assertThat(many).as("%s %dx%dx%d, %d threads", provider.name(), m, n, k, threads).isEqualTo(one);
                 }
             }
@@ -62,19 +62,22 @@ class GemmThreadsTest {
 
     @Test
     void smallProductsStayOnTheCallingThread() {
-        assertThat(Gemm.Split.of(2, 16, 13, 128)).isNull();    // temperature's layer
-        assertThat(Gemm.Split.of(2, 128, 100, 10)).isNull();   // fizzbuzz's
-        assertThat(Gemm.Split.of(2, 128, 128, 127)).isNull();  // just under the threshold
-        assertThat(Gemm.Split.of(1, 1024, 1024, 1024)).isNull();
-        assertThat(Gemm.Split.of(2, 128, 128, 128)).isNotNull();
-        assertThat(Gemm.Split.of(8, 1, 1, 1 << 22)).as("nothing to split").isNull();
+        long min = Gemm.PARALLEL_MIN_WORK;
+        assertThat(Gemm.Split.of(2, min, 16, 13, 128)).isNull();    // temperature's layer
+        assertThat(Gemm.Split.of(2, min, 128, 100, 10)).isNull();   // fizzbuzz's
+        assertThat(Gemm.Split.of(2, min, 64, 100, 1000)).isNull();  // the two-layer net's
+        assertThat(Gemm.Split.of(2, min, 256, 256, 511)).isNull();  // just under the threshold
+        assertThat(Gemm.Split.of(1, min, 1024, 1024, 1024)).isNull();
+        assertThat(Gemm.Split.of(2, min, 256, 256, 512)).isNotNull();
+        assertThat(Gemm.Split.of(2, min, 256, 512, 784)).isNotNull(); // the MLP's first layer
+        assertThat(Gemm.Split.of(8, 0, 1, 1, 1 << 22)).as("nothing to split").isNull();
     }
 
     @Test
     void partsCoverTheProductInWholeTiles() {
         for (int[] s : new int[][] {{256, 512, 784}, {512, 784, 256}, {1000, 70, 600}, {64, 100, 1000}}) {
             for (int threads = 2; threads <= 7; threads++) {
-                Gemm.Split split = Gemm.Split.of(threads, s[0], s[1], s[2]);
+                Gemm.Split split = Gemm.Split.of(threads, 0, s[0], s[1], s[2]);
                 assertThat(split).isNotNull();
                 assertThat(split.start(0)).isZero();
                 assertThat(split.start(split.parts())).isEqualTo(split.byColumns() ? s[1] : s[0]);
