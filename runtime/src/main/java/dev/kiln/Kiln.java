@@ -1,10 +1,11 @@
 package dev.kiln;
 
 import dev.kiln.autograd.GradMode;
+import dev.kiln.kernels.Threads;
 
 /**
- * Global switches of the runtime: the default random seed, the default floating type and the grad
- * mode of the current thread.
+ * Global switches of the runtime: the default random seed, the default floating type, the number of
+ * threads kernels use and the grad mode of the current thread.
  */
 public final class Kiln {
     private static final Generator DEFAULT_GENERATOR = new Generator(0x5EED_C0FFEEL);
@@ -40,6 +41,25 @@ public final class Kiln {
     /** The floating type of tensors made without one: float32 unless {@link #setDefaultDtype} changed it. */
     public static DType defaultDtype() {
         return defaultDtype;
+    }
+
+    /**
+     * Sets how many threads a large kernel (a matrix product of at least about 320 x 320 x 320) may
+     * use, the calling thread included, as {@code torch.set_num_threads}. Smaller operations always run
+     * on the calling thread alone. Results do not depend on it: each element of a product is computed
+     * by one thread, in the same order whatever the count. The threads are a fixed pool of daemon
+     * threads ({@code kiln-kernels-N}) sized to the machine, started on first use.
+     *
+     * @param threads from 1 to {@link Runtime#availableProcessors()}
+     * @throws IllegalArgumentException when {@code threads} is outside that range, naming it
+     */
+    public static void setNumThreads(int threads) {
+        Threads.setCount(threads);
+    }
+
+    /** How many threads a large kernel may use: at first, every processor available to the JVM. */
+    public static int numThreads() {
+        return Threads.count();
     }
 
     /**

@@ -32,6 +32,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -48,6 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * agree. The PyTorch 1.13 figures to compare with are in {@code shared/TOOLCHAIN.md}.
  * <pre>
  * ./kiln bench TutorialBench -f 1 -wi 3 -i 5 -w 1s -r 1s
+ * ./kiln bench 'TutorialBench.mlp_compiled' -p threads=1,2
  * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -94,7 +96,12 @@ public class TutorialBench {
     }
 
     /** A workload: how to build its model (eager or compiled), optimizer, loss and batch. */
-    abstract static class Workload {
+    @State(Scope.Thread)
+    public abstract static class Workload {
+        /** {@code Kiln.setNumThreads}: 1 for the single-thread table; {@code -p threads=1,2} adds the two-thread rows. */
+        @Param({"1"})
+        public int threads;
+
         Trainer eager;
         Trainer compiled;
 
@@ -109,6 +116,7 @@ public class TutorialBench {
 
         @Setup(Level.Trial)
         public void setup() {
+            Kiln.setNumThreads(threads);
             Kiln.manualSeed(SEED);
             Tensor[] xy = data();
             eager = trainer(false, xy);

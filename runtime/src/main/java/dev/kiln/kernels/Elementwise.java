@@ -10,6 +10,8 @@ import java.util.function.LongUnaryOperator;
  * broadcast scalar); results are computed in double and rounded once to the output type.
  */
 public final class Elementwise {
+    private static final KernelProvider PROVIDER = Kernels.provider();
+
     private Elementwise() {}
 
     /** A comparison computed on the operands' common type. */
@@ -17,6 +19,20 @@ public final class Elementwise {
         boolean test(double a, double b);
 
         boolean test(long a, long b);
+    }
+
+    /** {@code f} on every element, by the {@linkplain Kernels#provider() provider}'s loop for it. */
+    public static float[] unary(UnaryFunction f, float[] a) {
+        float[] out = new float[a.length];
+        PROVIDER.unary(f, a, out);
+        return out;
+    }
+
+    /** {@code f} on every element, by the {@linkplain Kernels#provider() provider}'s loop for it. */
+    public static double[] unary(UnaryFunction f, double[] a) {
+        double[] out = new double[a.length];
+        PROVIDER.unary(f, a, out);
+        return out;
     }
 
     public static float[] map(float[] a, DoubleUnaryOperator f) {

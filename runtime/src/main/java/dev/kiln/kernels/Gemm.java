@@ -8,23 +8,119 @@ package dev.kiln.kernels;
  * <p>These entry points are stable (operations and generated code call them); they run the
  * {@linkplain Kernels#provider() provider} chosen for this JVM: a blocked, packed Vector API GEMM
  * when the Vector API is enabled, plain loops otherwise.
+ *
+ * <p>A product of at least {@link #PARALLEL_MIN_WORK} multiply-adds is split over up to
+ * {@link Threads#count()} threads, in blocks of whole columns of C (or of whole rows, when C is taller
+ * than wide); each element is computed by one thread exactly as it would be by one thread alone, so
+ * the result does not depend on the number of threads.
  */
 public final class Gemm {
     private static final KernelProvider PROVIDER = Kernels.provider();
 
+    /**
+     * The least work (m n k multiply-adds) split over threads: 2^25, about 320 x 320 x 320. Handing
+     * a part to a pool thread costs far more on a virtual machine than on bare metal (waking an idle
+     * vCPU, or waiting for one another process holds), and each part packs its own copy of the
+     * operand it shares. Measured with {@code ./kiln bench 'GemmBench.sgemm$' -p n=...
+     * -p threads=1,2 -bm avgt} on the 2-vCPU machine with one other busy process (load 1.2): two
+     * threads took 121 us against 59 at n = 128, 301 against 180 at 192 and 715 against 453 at 256,
+     * but 1323 against 1517 at 384 and 3.0 against 3.5 ms at 512 (and 18.3 against 25.1 ms at 1024).
+     * So below the crossover a product stays on the calling thread: the MLP's 256 x 512 x 784 layer
+     * forks, the two-layer net's 64 x 100 x 1000 and every smaller tutorial layer do not.
+     */
+    static final long PARALLEL_MIN_WORK = 1L << 25;
+    /** Columns of C per block when splitting by columns: a multiple of every provider's register tile width. */
+    static final int COLUMN_GRANULE = 64;
+    /** Rows of C per block when splitting by rows: the register tile's height. */
+    static final int ROW_GRANULE = 6;
+
     private Gemm() {}
 
+    /** Single precision; see the class description. */
     public static void gemm(int m, int n, int k,
                             float[] a, int aOff, int aRs, int aCs,
                             float[] b, int bOff, int bRs, int bCs,
                             float[] c, int cOff) {
-        PROVIDER.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), PARALLEL_MIN_WORK, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
     }
 
+    /** Double precision; see the class description. */
     public static void gemm(int m, int n, int k,
                             double[] a, int aOff, int aRs, int aCs,
                             double[] b, int bOff, int bRs, int bCs,
                             double[] c, int cOff) {
-        PROVIDER.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+        gemm(PROVIDER, Threads.count(), PARALLEL_MIN_WORK, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+    }
+
+    /** {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, int, float[], int)} on a given provider, thread count and least work to split. */
+    static void gemm(KernelProvider provider, int threads, long minWork, int m, int n, int k,
+                     float[] a, int aOff, int aRs, int aCs,
+                     float[] b, int bOff, int bRs, int bCs,
+                     float[] c, int cOff) {
+        Split split = Split.of(threads, minWork, m, n, k);
+        if (split == null) {
+            provider.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
+        } else {
+            split.run(m, n, (i0, rows, j0, cols) -> provider.sgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs,
+                    b, bOff + j0 * bCs, bRs, bCs, c, cOff + i0 * n + j0, n));
+        }
+    }
+
+    /** {@link #gemm(int, int, int, double[], int, int, int, double[], int, int, int, double[], int)} on a given provider, thread count and least work to split. */
+    static void gemm(KernelProvider provider, int threads, long minWork, int m, int n, int k,
+                     double[] a, int aOff, int aRs, int aCs,
+                     double[] b, int bOff, int bRs, int bCs,
+                     double[] c, int cOff) {
+        Split split = Split.of(threads, minWork, m, n, k);
+        if (split == null) {
+            provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
+        } else {
+            split.run(m, n, (i0, rows, j0, cols) -> provider.dgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs,
+                    b, bOff + j0 * bCs, bRs, bCs, c, cOff + i0 * n + j0, n));
+        }
+    }
+
+    /** The product of one block of C: {@code rows} rows from {@code i0}, {@code cols} columns from {@code j0}. */
+    @FunctionalInterface
+    interface Block {
+        void compute(int i0, int rows, int j0, int cols);
+    }
+
+    /**
+     * How a product is cut: into {@code parts} ranges of columns (or rows) of C, each a whole number
+     * of granules but the last, as even as granules allow.
+     */
+    record Split(boolean byColumns, int parts, int granule, int granules, int size) {
+        /** The split for this product, or null when it runs on the calling thread alone. */
+        static Split of(int threads, long minWork, int m, int n, int k) {
+            if (threads < 2 || (long) m * n * k < minWork) {
+                return null;
+            }
+            // Split the wider side: each part packs all of the other operand, so the copy
+            // duplicated across threads is the smaller one.
+            boolean byColumns = n >= m;
+            int size = byColumns ? n : m;
+            int granule = byColumns ? COLUMN_GRANULE : ROW_GRANULE;
+            int granules = (size + granule - 1) / granule;
+            int parts = Math.min(threads, granules);
+            return parts < 2 ? null : new Split(byColumns, parts, granule, granules, size);
+        }
+
+        /** The first column (or row) of part t; {@code start(parts)} is the size. */
+        int start(int t) {
+            return Math.min(size, (int) ((long) granules * t / parts) * granule);
+        }
+
+        /** Computes the blocks of an m x n product, one per part, on the kernel threads. */
+        void run(int m, int n, Block block) {
+            Threads.run(parts, t -> {
+                int from = start(t), to = start(t + 1);
+                if (byColumns) {
+                    block.compute(0, m, from, to - from);
+                } else {
+                    block.compute(from, to - from, 0, n);
+                }
+            });
+        }
     }
 }

@@ -11,9 +11,12 @@ package dev.kiln.kernels;
  *
  * <p>GEMM contract (both precisions): {@code C = A B} where A is m x k and B is k x n, each read
  * through a row and a column stride from an offset, so a transposed operand is read in place
- * (strides may be 0 for a broadcast operand); C is written row-major, row stride n, from
- * {@code cOff}, overwriting what was there. Implementations are safe to call from several threads
- * at once on distinct outputs.
+ * (strides may be 0 for a broadcast operand); C is written row-major with row stride {@code ldc}
+ * (at least n) from {@code cOff}, overwriting its m x n elements and nothing else, so that a block of
+ * a larger C can be computed on its own. Implementations are safe to call from several threads at
+ * once on distinct outputs, and compute each element of C the same way whatever m and n are (an
+ * element's value depends on its row of A, its column of B and k only), so that a product split
+ * into blocks of rows or columns gives the same bits as the whole.
  */
 public interface KernelProvider {
 
@@ -24,11 +27,22 @@ public interface KernelProvider {
     void sgemm(int m, int n, int k,
                float[] a, int aOff, int aRs, int aCs,
                float[] b, int bOff, int bRs, int bCs,
-               float[] c, int cOff);
+               float[] c, int cOff, int ldc);
 
     /** Double-precision GEMM; see the interface for the contract. */
     void dgemm(int m, int n, int k,
                double[] a, int aOff, int aRs, int aCs,
                double[] b, int bOff, int bRs, int bCs,
-               double[] c, int cOff);
+               double[] c, int cOff, int ldc);
+
+    /**
+     * {@code out[i] = f(x[i])} for i below {@code x.length} (out at least as long). The scalar kernels
+     * compute in double and round once; the vector kernels compute in float, within
+     * {@code torch.testing.assert_close}'s float32 tolerance of that (|error| <= 1e-5 + 1.3e-6 |value|),
+     * NaN and infinities included.
+     */
+    void unary(UnaryFunction f, float[] x, float[] out);
+
+    /** {@code out[i] = f(x[i])} in double precision; see {@link #unary(UnaryFunction, float[], float[])}. */
+    void unary(UnaryFunction f, double[] x, double[] out);
 }

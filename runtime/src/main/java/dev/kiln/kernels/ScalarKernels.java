@@ -24,7 +24,7 @@ final class ScalarKernels implements KernelProvider {
     public void sgemm(int m, int n, int k,
                       float[] a, int aOff, int aRs, int aCs,
                       float[] b, int bOff, int bRs, int bCs,
-                      float[] c, int cOff) {
+                      float[] c, int cOff, int ldc) {
         if (bCs != 1 && !((m == 1 || n <= 4) && aCs == 1 && bRs == 1)) {
             float[] packed = new float[k * n];
             for (int p = 0; p < k; p++) {
@@ -39,7 +39,7 @@ final class ScalarKernels implements KernelProvider {
         }
         if (bCs == 1) {
             for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * n;
+                int cRow = cOff + i * ldc;
                 java.util.Arrays.fill(c, cRow, cRow + n, 0f);
                 int aRow = aOff + i * aRs;
                 int p = 0;
@@ -56,7 +56,7 @@ final class ScalarKernels implements KernelProvider {
                 int aRow = aOff + i * aRs;
                 for (int j = 0; j < n; j++) {
                     int bCol = bOff + j * bCs;
-                    c[cOff + i * n + j] = dot(k, a, aRow, b, bCol);
+                    c[cOff + i * ldc + j] = dot(k, a, aRow, b, bCol);
                 }
             }
         }
@@ -66,7 +66,7 @@ final class ScalarKernels implements KernelProvider {
     public void dgemm(int m, int n, int k,
                       double[] a, int aOff, int aRs, int aCs,
                       double[] b, int bOff, int bRs, int bCs,
-                      double[] c, int cOff) {
+                      double[] c, int cOff, int ldc) {
         if (bCs != 1 && !((m == 1 || n <= 4) && aCs == 1 && bRs == 1)) {
             double[] packed = new double[k * n];
             for (int p = 0; p < k; p++) {
@@ -81,7 +81,7 @@ final class ScalarKernels implements KernelProvider {
         }
         if (bCs == 1) {
             for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * n;
+                int cRow = cOff + i * ldc;
                 java.util.Arrays.fill(c, cRow, cRow + n, 0.0);
                 int aRow = aOff + i * aRs;
                 int p = 0;
@@ -98,7 +98,7 @@ final class ScalarKernels implements KernelProvider {
                 int aRow = aOff + i * aRs;
                 for (int j = 0; j < n; j++) {
                     int bCol = bOff + j * bCs;
-                    c[cOff + i * n + j] = dot(k, a, aRow, b, bCol);
+                    c[cOff + i * ldc + j] = dot(k, a, aRow, b, bCol);
                 }
             }
         }
@@ -167,5 +167,49 @@ final class ScalarKernels implements KernelProvider {
             s0 += x[xOff + p] * y[yOff + p];
         }
         return (s0 + s1) + (s2 + s3);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Elementwise functions: one loop per function, so that the JIT sees a plain loop with the
+    // function inlined rather than a call through an interface per element.
+
+    @Override
+    public void unary(UnaryFunction f, float[] x, float[] out) {
+        int n = x.length;
+        switch (f) {
+            case EXP -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.exp(x[i]);
+                }
+            }
+            case LOG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.log(x[i]);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.tanh(x[i]);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) UnaryFunction.SIGMOID.apply(x[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[i];
+                    out[i] = v > 0 || v != v ? v : 0f;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void unary(UnaryFunction f, double[] x, double[] out) {
+        for (int i = 0; i < x.length; i++) {
+            out[i] = f.apply(x[i]);
+        }
     }
 }

@@ -4,6 +4,8 @@ import java.util.Arrays;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,48 +13,70 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels} only when that module is in the boot layer; nothing outside this class sees an
  * incubator type.
  *
- * <h2>SGEMM</h2>
- * The BLIS scheme: C is computed in register tiles of {@value #MR} rows x {@code NR} = two vectors
- * of the preferred species (32 floats with AVX-512); each tile is a chain of {@code kc} rank-1
- * updates, {@code 2 MR} FMAs per step, with the accumulators in registers. Around it:
+ * <h2>GEMM</h2>
+ * The BLIS scheme, the same for both precisions. C is computed in register tiles of {@value #MR}
+ * rows x {@value #VECS} vectors (6 x 64 floats or 6 x 32 doubles with 512-bit vectors): 24
+ * accumulators, four vectors of B and one broadcast element of A, 29 of AVX-512's 32 registers, so
+ * nothing spills. Each step of a tile is a rank-1 update, 24 FMAs on four loads of B and six of A.
+ * Around it:
  * <ul>
- * <li>{@code jc}: B is cut into panels of {@link #NC} columns, and each panel into blocks of
- *     {@link #KC} rows, packed into slivers of NR columns (kc x NR, contiguous, zero-padded at the
- *     right edge): a sliver is the B operand of the micro-kernel and stays in L1;</li>
- * <li>{@code ic}: A is cut into blocks of {@link #MC} rows, packed into slivers of MR rows
- *     (kc x MR, column by column, zero-padded at the bottom): the block stays in L2;</li>
- * <li>the first k block writes C, later ones add to it. An edge tile (fewer than MR rows or NR
- *     columns left) is computed whole from the zero-padded slivers and only its valid corner is
- *     stored, so C is never padded.</li>
+ * <li>{@code jc}: B is cut into panels of {@code NC} columns, and each panel into blocks of about
+ *     {@code KC} rows (k is split into equal blocks, so 784 is 2 x 392, not 512 + 272), packed into
+ *     slivers of NR columns (kc x NR, contiguous, zero-padded at the right edge);</li>
+ * <li>{@code ic}: for products over {@code DIRECT_MAX} multiply-adds, A is cut into blocks of
+ *     {@code MC} rows, packed into slivers of MR rows (kc x MR, column by column, zero-padded at
+ *     the bottom), which stay in L2 while the B slivers stream past; smaller products read A in
+ *     place through its strides (it is in cache already, and packing it would cost as much as the
+ *     tiles save);</li>
+ * <li>the first k block writes C, later ones add to it. A full tile goes straight from its
+ *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
+ *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
+ * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
+ *     with ten columns does not spend four vectors' FMAs on each step.</li>
  * </ul>
- * Packing reads A and B through their strides, so transposed operands cost no extra copy. Small
- * products (and products with a small k) skip packing: the micro-kernel then reads A through its
- * strides and B's rows in place; only B's last, partial column sliver is copied, zero-padded.
+ * Packing reads A and B through their strides, so transposed operands cost no extra copy. When B's
+ * rows are contiguous and k is small (or the whole product is), nothing is packed: tiles read A
+ * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
+ * lanes past the edge are never stored; near the end of B's array, from a copy of those columns).
+ *
+ * <p>The code stays in small methods (one loop and one store block each): C2 compiles them sooner,
+ * and C1 compiles them at all (a larger tile method runs out of C1's virtual registers and is
+ * interpreted until C2 is done).
+ *
+ * <p>Both paths split k into the same blocks and run each tile's sum in the same order, so every
+ * element of C is computed the same way whichever path, tile position or column range it falls in:
+ * splitting a product over threads does not change a bit of the result.
  *
  * <p>The packing buffers belong to the calling thread and are reused, so a steady training loop
  * allocates nothing here.
- *
- * <h2>DGEMM</h2>
- * A simpler vector loop: the scalar kernel's i-k-j order (four rows of B per pass over a row of C),
- * vectorised over the columns; B is copied into rows first when its rows are not contiguous.
  */
 final class VectorKernels implements KernelProvider {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     private static final int L = FS.length();
+    private static final int DL = DS.length();
 
-    /** Rows of a register tile. 6 rows x 2 vectors: 12 accumulators, 2 B vectors and a broadcast A. */
+    /** Rows of a register tile. */
     static final int MR = 6;
-    /** Columns of a register tile: two vectors. */
-    static final int NR = 2 * L;
-    /** Depth of a packed block: a kc x NR sliver of B (32 KiB at 256 x 32 floats) fits L1. */
-    static final int KC = 256;
-    /** Rows of a packed block of A (a multiple of MR): 144 x 256 floats, 144 KiB, sits in L2. */
-    static final int MC = 24 * MR;
-    /** Columns of a packed panel of B (a multiple of NR): 256 x 4096 floats, 4 MiB, sits in L3. */
-    static final int NC = 4096 / NR * NR;
-    /** Products of at most this many multiply-adds (about 64^3) skip packing when B's rows are contiguous. */
-    static final long DIRECT_MAX = 1L << 18;
+    /** Vectors across a register tile: 6 x 4 accumulators, plus 4 of B and a broadcast, fit 32 registers. */
+    static final int VECS = 4;
+    /** Columns of a float register tile: 64 with 512-bit vectors. */
+    static final int NR = VECS * L;
+    /** Columns of a double register tile: 32 with 512-bit vectors. */
+    static final int DNR = VECS * DL;
+    /** Largest depth of a packed block of floats. */
+    static final int KC = 512;
+    /** Largest depth of a packed block of doubles: the same bytes as {@link #KC} floats. */
+    static final int DKC = 256;
+    /** Rows of a packed block of A (a multiple of MR): 192 x 512 floats, 384 KiB, sits in L2. */
+    static final int MC = 32 * MR;
+    /** Columns of a packed panel of B (a multiple of NR and of DNR). */
+    static final int NC = 2048;
+    /**
+     * Products of at most this many multiply-adds (about 100^3) skip packing A, and B too when its rows
+     * are contiguous: copying costs more than it saves when the operands already fit the caches.
+     */
+    static final long DIRECT_MAX = 1L << 20;
     /** Products this shallow skip packing when B's rows are contiguous: packing would cost as much as the product. */
     static final int DIRECT_MAX_K = 16;
 
@@ -60,8 +84,11 @@ final class VectorKernels implements KernelProvider {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
-        double[] d = new double[0];
+        double[] da = new double[0];
+        double[] db = new double[0];
+        /** A register tile on its way to C, for edge tiles and later k blocks. */
         final float[] scratch = new float[MR * NR];
+        final double[] dscratch = new double[MR * DNR];
 
         float[] a(int size) {
             return a.length >= size ? a : (a = new float[size]);
@@ -71,8 +98,12 @@ final class VectorKernels implements KernelProvider {
             return b.length >= size ? b : (b = new float[size]);
         }
 
-        double[] d(int size) {
-            return d.length >= size ? d : (d = new double[size]);
+        double[] da(int size) {
+            return da.length >= size ? da : (da = new double[size]);
+        }
+
+        double[] db(int size) {
+            return db.length >= size ? db : (db = new double[size]);
         }
     }
 
@@ -101,7 +132,18 @@ final class VectorKernels implements KernelProvider {
 
     @Override
     public String toString() {
-        return "vector (Vector API, " + FS.vectorBitSize() + "-bit vectors, sgemm tile " + MR + "x" + NR + ")";
+        return "vector (Vector API, " + FS.vectorBitSize() + "-bit vectors, gemm tiles " + MR + "x" + NR + " float, "
+                + MR + "x" + DNR + " double)";
+    }
+
+    /** The depth of the k blocks: k cut into equal blocks of at most {@code max}. Depends on k alone. */
+    static int blockDepth(int k, int max) {
+        int blocks = (k + max - 1) / max;
+        return (k + blocks - 1) / blocks;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return (x + multiple - 1) / multiple * multiple;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -111,69 +153,108 @@ final class VectorKernels implements KernelProvider {
     public void sgemm(int m, int n, int k,
                       float[] a, int aOff, int aRs, int aCs,
                       float[] b, int bOff, int bRs, int bCs,
-                      float[] c, int cOff) {
+                      float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) {
             return;
         }
         if (k <= 0) {
-            Arrays.fill(c, cOff, cOff + m * n, 0f);
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
             return;
         }
         if (n == 1) {
             bCs = 1; // a single column: its column stride is never used
         }
+        int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
-            direct(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff);
+            sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
         } else {
-            blocked(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+            sgemmBlocked(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
         }
     }
 
     /** No packing: tiles read A through its strides and B's contiguous rows in place. */
-    private static void direct(int m, int n, int k,
-                               float[] a, int aOff, int aRs, int aCs,
-                               float[] b, int bOff, int bRs,
-                               float[] c, int cOff) {
+    private static void sgemmDirect(int m, int n, int k, int kcMax,
+                                    float[] a, int aOff, int aRs, int aCs,
+                                    float[] b, int bOff, int bRs,
+                                    float[] c, int cOff, int ldc) {
         Buffers buffers = BUFFERS.get();
         float[] scratch = buffers.scratch;
         int nFull = n - n % NR;
-        for (int j0 = 0; j0 < nFull; j0 += NR) {
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int mr = Math.min(MR, m - i0);
-                tile(k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0, bRs, c, cOff + i0 * n + j0, n, mr, NR, false, scratch);
+        float[] edge = nFull < n ? buffers.b(kcMax * NR) : null;
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            boolean accumulate = pc > 0;
+            for (int j0 = 0; j0 < nFull; j0 += NR) {
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    int mr = Math.min(MR, m - i0);
+                    stileDirect(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, b, bOff + pc * bRs + j0, bRs,
+                            c, cOff + i0 * ldc + j0, ldc, mr, NR, accumulate, scratch);
+                }
             }
-        }
-        if (nFull < n) {
-            // The last columns would make the tile read past B's rows: copy them, zero-padded, once.
-            int nr = n - nFull;
-            float[] edge = buffers.b(k * NR);
-            for (int p = 0; p < k; p++) {
-                int src = bOff + p * bRs + nFull, dst = p * NR;
-                System.arraycopy(b, src, edge, dst, nr);
-                Arrays.fill(edge, dst + nr, dst + NR, 0f);
-            }
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int mr = Math.min(MR, m - i0);
-                tile(k, a, aOff + i0 * aRs, aRs, aCs, edge, 0, NR, c, cOff + i0 * n + nFull, n, mr, nr, false, scratch);
+            if (nFull < n) {
+                // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
+                // stored), which is fine inside B; near B's end, it reads a copy in rows of NR.
+                int nr = n - nFull;
+                float[] bEdge = b;
+                int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
+                if (bEdgeOff + (kc - 1) * bRs + (nr <= L ? L : NR) > b.length) {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
+                    }
+                    bEdge = edge;
+                    bEdgeOff = 0;
+                    bEdgeRs = NR;
+                }
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    int mr = Math.min(MR, m - i0);
+                    int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
+                    if (nr <= L) {
+                        stileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
+                                scratch);
+                    } else {
+                        stileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
+                                scratch);
+                    }
+                }
             }
         }
     }
 
-    private static void blocked(int m, int n, int k,
-                                float[] a, int aOff, int aRs, int aCs,
-                                float[] b, int bOff, int bRs, int bCs,
-                                float[] c, int cOff) {
+    private static void sgemmBlocked(int m, int n, int k, int kcMax,
+                                     float[] a, int aOff, int aRs, int aCs,
+                                     float[] b, int bOff, int bRs, int bCs,
+                                     float[] c, int cOff, int ldc) {
         Buffers buffers = BUFFERS.get();
-        int kcMax = Math.min(KC, k);
         float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR));
-        float[] ap = buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
+        boolean small = (long) m * n * k <= DIRECT_MAX;
+        float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
         float[] scratch = buffers.scratch;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
                 boolean accumulate = pc > 0;
                 packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                if (small) {
+                    // B packed, A read in place: tiles step through A by its strides.
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int i0 = 0; i0 < m; i0 += MR) {
+                            int mr = Math.min(MR, m - i0);
+                            int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
+                            if (nr <= L) {
+                                stileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                stileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
@@ -182,16 +263,18 @@ final class VectorKernels implements KernelProvider {
                         int cCol = cOff + jc + jr;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            tile(kc, ap, ir * kc, 1, MR, bp, jr * kc, NR, c, cCol + (ic + ir) * n, n, mr, nr, accumulate, scratch);
+                            int cBase = cCol + (ic + ir) * ldc;
+                            if (nr <= L) {
+                                stileNarrow(kc, ap, ir * kc, 1, MR, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                stilePacked(kc, ap, ir * kc, bp, jr * kc, c, cBase, ldc, mr, nr, accumulate, scratch);
+                            }
                         }
                     }
                 }
             }
         }
-    }
-
-    private static int roundUp(int x, int multiple) {
-        return (x + multiple - 1) / multiple * multiple;
     }
 
     /** B's kc x nc block into slivers of NR columns: sliver s at s kc NR, element (p, j) at p NR + j; zero-padded. */
@@ -203,6 +286,8 @@ final class VectorKernels implements KernelProvider {
                 for (int p = 0, src = base + jr; p < kc; p++, src += bRs, dst += NR) {
                     FloatVector.fromArray(FS, b, src).intoArray(bp, dst);
                     FloatVector.fromArray(FS, b, src + L).intoArray(bp, dst + L);
+                    FloatVector.fromArray(FS, b, src + 2 * L).intoArray(bp, dst + 2 * L);
+                    FloatVector.fromArray(FS, b, src + 3 * L).intoArray(bp, dst + 3 * L);
                 }
             } else if (bCs == 1) {
                 for (int p = 0, src = base + jr; p < kc; p++, src += bRs, dst += NR) {
@@ -213,9 +298,15 @@ final class VectorKernels implements KernelProvider {
                 if (nr < NR) {
                     Arrays.fill(bp, dst, dst + kc * NR, 0f);
                 }
-                for (int j = 0; j < nr; j++) {
-                    for (int p = 0, src = base + (jr + j) * bCs, d = dst + j; p < kc; p++, src += bRs, d += NR) {
-                        bp[d] = b[src];
+                // B transposed: a column of B is contiguous. A block of 16 rows of the sliver at a time,
+                // so that the rows being written stay in L1 while every column is read down 16 steps.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int p1 = Math.min(kc, p0 + 16);
+                    for (int j = 0; j < nr; j++) {
+                        int src = base + (jr + j) * bCs + p0 * bRs, d = dst + p0 * NR + j;
+                        for (int p = p0; p < p1; p++, src += bRs, d += NR) {
+                            bp[d] = b[src];
+                        }
                     }
                 }
             }
@@ -249,207 +340,947 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
-     * The micro-kernel: an mr x nr tile of C (mr <= MR, nr <= NR) as the sum over p < kc of
-     * A(i, p) B(p, j), with A(i, p) at {@code a[aBase + i aRs + p aCs]} and B's row p at
-     * {@code b[bBase + p bRs]} (NR readable floats: packed, or a full tile of B's rows). Rows past
-     * mr repeat the last row and are not stored. Writes C, or adds to it when {@code accumulate};
-     * edge tiles go through {@code scratch} (MR x NR floats).
+     * The micro-kernel on packed slivers: an mr x nr tile of C (mr <= MR, nr <= NR) as the sum over
+     * p < kc of A(i, p) B(p, j), with A(i, p) at {@code a[aBase + p MR + i]} and B(p, j) at
+     * {@code b[bBase + p NR + j]}. Writes C, or adds to it when {@code accumulate}.
+     *
+     * <p>The accumulators never leave this method as objects: a vector handed to a call that is not
+     * inlined escapes, and C2 then boxes the loop-carried accumulators on every step. So a full tile
+     * is stored straight into C, and any other goes through {@code scratch} (MR x NR) to
+     * {@link #merge}. One zero() per accumulator for the same reason: C2 keeps a vector in a register
+     * only while it can follow each loop-carried value to its own allocation. The method is kept
+     * small (one loop, one store block) so that C1 compiles it too and C2 compiles it quickly.
      */
-    private static void tile(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
-                             float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
+    private static void stilePacked(int kc, float[] a, int aBase, float[] b, int bBase,
+                                    float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
+        int a0 = aBase, a1 = aBase + 1, a2 = aBase + 2, a3 = aBase + 3, a4 = aBase + 4, a5 = aBase + 5;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS), c03 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS), c13 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS), c23 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS), c32 = FloatVector.zero(FS), c33 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c42 = FloatVector.zero(FS), c43 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS), c52 = FloatVector.zero(FS), c53 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            int pa = p * MR, pb = bBase + p * NR;
+                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+                FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+                FloatVector b2 = FloatVector.fromArray(FS, b, pb + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(FS, b, pb + 3 * L);
+                FloatVector x = FloatVector.broadcast(FS, a[a0 + pa]);
+                c00 = b0.fma(x, c00);
+                c01 = b1.fma(x, c01);
+                c02 = b2.fma(x, c02);
+                c03 = b3.fma(x, c03);
+                x = FloatVector.broadcast(FS, a[a1 + pa]);
+                c10 = b0.fma(x, c10);
+                c11 = b1.fma(x, c11);
+                c12 = b2.fma(x, c12);
+                c13 = b3.fma(x, c13);
+                x = FloatVector.broadcast(FS, a[a2 + pa]);
+                c20 = b0.fma(x, c20);
+                c21 = b1.fma(x, c21);
+                c22 = b2.fma(x, c22);
+                c23 = b3.fma(x, c23);
+                x = FloatVector.broadcast(FS, a[a3 + pa]);
+                c30 = b0.fma(x, c30);
+                c31 = b1.fma(x, c31);
+                c32 = b2.fma(x, c32);
+                c33 = b3.fma(x, c33);
+                x = FloatVector.broadcast(FS, a[a4 + pa]);
+                c40 = b0.fma(x, c40);
+                c41 = b1.fma(x, c41);
+                c42 = b2.fma(x, c42);
+                c43 = b3.fma(x, c43);
+                x = FloatVector.broadcast(FS, a[a5 + pa]);
+                c50 = b0.fma(x, c50);
+                c51 = b1.fma(x, c51);
+                c52 = b2.fma(x, c52);
+                c53 = b3.fma(x, c53);
+        }
+        int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        if (mr == MR && nr == NR) {
+            if (accumulate) {
+                c00 = c00.add(FloatVector.fromArray(FS, c, r0));
+                c01 = c01.add(FloatVector.fromArray(FS, c, r0 + L));
+                c02 = c02.add(FloatVector.fromArray(FS, c, r0 + 2 * L));
+                c03 = c03.add(FloatVector.fromArray(FS, c, r0 + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(FS, c, r1));
+                c11 = c11.add(FloatVector.fromArray(FS, c, r1 + L));
+                c12 = c12.add(FloatVector.fromArray(FS, c, r1 + 2 * L));
+                c13 = c13.add(FloatVector.fromArray(FS, c, r1 + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(FS, c, r2));
+                c21 = c21.add(FloatVector.fromArray(FS, c, r2 + L));
+                c22 = c22.add(FloatVector.fromArray(FS, c, r2 + 2 * L));
+                c23 = c23.add(FloatVector.fromArray(FS, c, r2 + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(FS, c, r3));
+                c31 = c31.add(FloatVector.fromArray(FS, c, r3 + L));
+                c32 = c32.add(FloatVector.fromArray(FS, c, r3 + 2 * L));
+                c33 = c33.add(FloatVector.fromArray(FS, c, r3 + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(FS, c, r4));
+                c41 = c41.add(FloatVector.fromArray(FS, c, r4 + L));
+                c42 = c42.add(FloatVector.fromArray(FS, c, r4 + 2 * L));
+                c43 = c43.add(FloatVector.fromArray(FS, c, r4 + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(FS, c, r5));
+                c51 = c51.add(FloatVector.fromArray(FS, c, r5 + L));
+                c52 = c52.add(FloatVector.fromArray(FS, c, r5 + 2 * L));
+                c53 = c53.add(FloatVector.fromArray(FS, c, r5 + 3 * L));
+            }
+            c00.intoArray(c, r0);
+            c01.intoArray(c, r0 + L);
+            c02.intoArray(c, r0 + 2 * L);
+            c03.intoArray(c, r0 + 3 * L);
+            c10.intoArray(c, r1);
+            c11.intoArray(c, r1 + L);
+            c12.intoArray(c, r1 + 2 * L);
+            c13.intoArray(c, r1 + 3 * L);
+            c20.intoArray(c, r2);
+            c21.intoArray(c, r2 + L);
+            c22.intoArray(c, r2 + 2 * L);
+            c23.intoArray(c, r2 + 3 * L);
+            c30.intoArray(c, r3);
+            c31.intoArray(c, r3 + L);
+            c32.intoArray(c, r3 + 2 * L);
+            c33.intoArray(c, r3 + 3 * L);
+            c40.intoArray(c, r4);
+            c41.intoArray(c, r4 + L);
+            c42.intoArray(c, r4 + 2 * L);
+            c43.intoArray(c, r4 + 3 * L);
+            c50.intoArray(c, r5);
+            c51.intoArray(c, r5 + L);
+            c52.intoArray(c, r5 + 2 * L);
+            c53.intoArray(c, r5 + 3 * L);
+        } else {
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, 0 + L);
+            c02.intoArray(scratch, 0 + 2 * L);
+            c03.intoArray(scratch, 0 + 3 * L);
+            c10.intoArray(scratch, 1 * NR);
+            c11.intoArray(scratch, 1 * NR + L);
+            c12.intoArray(scratch, 1 * NR + 2 * L);
+            c13.intoArray(scratch, 1 * NR + 3 * L);
+            c20.intoArray(scratch, 2 * NR);
+            c21.intoArray(scratch, 2 * NR + L);
+            c22.intoArray(scratch, 2 * NR + 2 * L);
+            c23.intoArray(scratch, 2 * NR + 3 * L);
+            c30.intoArray(scratch, 3 * NR);
+            c31.intoArray(scratch, 3 * NR + L);
+            c32.intoArray(scratch, 3 * NR + 2 * L);
+            c33.intoArray(scratch, 3 * NR + 3 * L);
+            c40.intoArray(scratch, 4 * NR);
+            c41.intoArray(scratch, 4 * NR + L);
+            c42.intoArray(scratch, 4 * NR + 2 * L);
+            c43.intoArray(scratch, 4 * NR + 3 * L);
+            c50.intoArray(scratch, 5 * NR);
+            c51.intoArray(scratch, 5 * NR + L);
+            c52.intoArray(scratch, 5 * NR + 2 * L);
+            c53.intoArray(scratch, 5 * NR + 3 * L);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+        }
+    }
+
+    /**
+     * The micro-kernel on unpacked operands: as {@link #stilePacked}, with A(i, p) at
+     * {@code a[aBase + i aRs + p aCs]} and B(p, j) at {@code b[bBase + p bRs + j]}. Rows past mr
+     * repeat the last row and are not stored; columns past nr are not read.
+     */
+    private static void stileDirect(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
+                                    float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
         int a0 = aBase;
         int a1 = aBase + Math.min(1, mr - 1) * aRs;
         int a2 = aBase + Math.min(2, mr - 1) * aRs;
         int a3 = aBase + Math.min(3, mr - 1) * aRs;
         int a4 = aBase + Math.min(4, mr - 1) * aRs;
         int a5 = aBase + Math.min(5, mr - 1) * aRs;
-        // One zero() per accumulator: C2 keeps a vector in a register only while it can follow each
-        // loop-carried value to its own allocation; twelve phis sharing one box get boxed every step.
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
-        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
-        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
-        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
-        if (aRs == 1 && aCs == MR && bRs == NR) {
-            // Packed operands: constant strides, so C2 can hoist the range checks out of the loop.
-            for (int p = 0; p < kc; p++) {
-                int pa = p * MR, pb = bBase + p * NR;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS), c03 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS), c13 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS), c23 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS), c32 = FloatVector.zero(FS), c33 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c42 = FloatVector.zero(FS), c43 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS), c52 = FloatVector.zero(FS), c53 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
                 FloatVector b0 = FloatVector.fromArray(FS, b, pb);
                 FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+                FloatVector b2 = FloatVector.fromArray(FS, b, pb + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(FS, b, pb + 3 * L);
                 FloatVector x = FloatVector.broadcast(FS, a[a0 + pa]);
                 c00 = b0.fma(x, c00);
                 c01 = b1.fma(x, c01);
+                c02 = b2.fma(x, c02);
+                c03 = b3.fma(x, c03);
                 x = FloatVector.broadcast(FS, a[a1 + pa]);
                 c10 = b0.fma(x, c10);
                 c11 = b1.fma(x, c11);
+                c12 = b2.fma(x, c12);
+                c13 = b3.fma(x, c13);
                 x = FloatVector.broadcast(FS, a[a2 + pa]);
                 c20 = b0.fma(x, c20);
                 c21 = b1.fma(x, c21);
+                c22 = b2.fma(x, c22);
+                c23 = b3.fma(x, c23);
                 x = FloatVector.broadcast(FS, a[a3 + pa]);
                 c30 = b0.fma(x, c30);
                 c31 = b1.fma(x, c31);
+                c32 = b2.fma(x, c32);
+                c33 = b3.fma(x, c33);
                 x = FloatVector.broadcast(FS, a[a4 + pa]);
                 c40 = b0.fma(x, c40);
                 c41 = b1.fma(x, c41);
+                c42 = b2.fma(x, c42);
+                c43 = b3.fma(x, c43);
                 x = FloatVector.broadcast(FS, a[a5 + pa]);
                 c50 = b0.fma(x, c50);
                 c51 = b1.fma(x, c51);
-            }
-        } else {
-            for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
-                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
-                FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
-                FloatVector x = FloatVector.broadcast(FS, a[a0 + pa]);
-                c00 = b0.fma(x, c00);
-                c01 = b1.fma(x, c01);
-                x = FloatVector.broadcast(FS, a[a1 + pa]);
-                c10 = b0.fma(x, c10);
-                c11 = b1.fma(x, c11);
-                x = FloatVector.broadcast(FS, a[a2 + pa]);
-                c20 = b0.fma(x, c20);
-                c21 = b1.fma(x, c21);
-                x = FloatVector.broadcast(FS, a[a3 + pa]);
-                c30 = b0.fma(x, c30);
-                c31 = b1.fma(x, c31);
-                x = FloatVector.broadcast(FS, a[a4 + pa]);
-                c40 = b0.fma(x, c40);
-                c41 = b1.fma(x, c41);
-                x = FloatVector.broadcast(FS, a[a5 + pa]);
-                c50 = b0.fma(x, c50);
-                c51 = b1.fma(x, c51);
-            }
+                c52 = b2.fma(x, c52);
+                c53 = b3.fma(x, c53);
         }
-        // Everything after the loop stays in this method: a vector handed to a call that is not
-        // inlined escapes, and C2 then boxes the loop-carried accumulators on every step.
+        int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
         if (mr == MR && nr == NR) {
-            int c1 = cBase + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
             if (accumulate) {
-                c00 = FloatVector.fromArray(FS, c, cBase).add(c00);
-                c01 = FloatVector.fromArray(FS, c, cBase + L).add(c01);
-                c10 = FloatVector.fromArray(FS, c, c1).add(c10);
-                c11 = FloatVector.fromArray(FS, c, c1 + L).add(c11);
-                c20 = FloatVector.fromArray(FS, c, c2).add(c20);
-                c21 = FloatVector.fromArray(FS, c, c2 + L).add(c21);
-                c30 = FloatVector.fromArray(FS, c, c3).add(c30);
-                c31 = FloatVector.fromArray(FS, c, c3 + L).add(c31);
-                c40 = FloatVector.fromArray(FS, c, c4).add(c40);
-                c41 = FloatVector.fromArray(FS, c, c4 + L).add(c41);
-                c50 = FloatVector.fromArray(FS, c, c5).add(c50);
-                c51 = FloatVector.fromArray(FS, c, c5 + L).add(c51);
+                c00 = c00.add(FloatVector.fromArray(FS, c, r0));
+                c01 = c01.add(FloatVector.fromArray(FS, c, r0 + L));
+                c02 = c02.add(FloatVector.fromArray(FS, c, r0 + 2 * L));
+                c03 = c03.add(FloatVector.fromArray(FS, c, r0 + 3 * L));
+                c10 = c10.add(FloatVector.fromArray(FS, c, r1));
+                c11 = c11.add(FloatVector.fromArray(FS, c, r1 + L));
+                c12 = c12.add(FloatVector.fromArray(FS, c, r1 + 2 * L));
+                c13 = c13.add(FloatVector.fromArray(FS, c, r1 + 3 * L));
+                c20 = c20.add(FloatVector.fromArray(FS, c, r2));
+                c21 = c21.add(FloatVector.fromArray(FS, c, r2 + L));
+                c22 = c22.add(FloatVector.fromArray(FS, c, r2 + 2 * L));
+                c23 = c23.add(FloatVector.fromArray(FS, c, r2 + 3 * L));
+                c30 = c30.add(FloatVector.fromArray(FS, c, r3));
+                c31 = c31.add(FloatVector.fromArray(FS, c, r3 + L));
+                c32 = c32.add(FloatVector.fromArray(FS, c, r3 + 2 * L));
+                c33 = c33.add(FloatVector.fromArray(FS, c, r3 + 3 * L));
+                c40 = c40.add(FloatVector.fromArray(FS, c, r4));
+                c41 = c41.add(FloatVector.fromArray(FS, c, r4 + L));
+                c42 = c42.add(FloatVector.fromArray(FS, c, r4 + 2 * L));
+                c43 = c43.add(FloatVector.fromArray(FS, c, r4 + 3 * L));
+                c50 = c50.add(FloatVector.fromArray(FS, c, r5));
+                c51 = c51.add(FloatVector.fromArray(FS, c, r5 + L));
+                c52 = c52.add(FloatVector.fromArray(FS, c, r5 + 2 * L));
+                c53 = c53.add(FloatVector.fromArray(FS, c, r5 + 3 * L));
             }
-            c00.intoArray(c, cBase);
-            c01.intoArray(c, cBase + L);
-            c10.intoArray(c, c1);
-            c11.intoArray(c, c1 + L);
-            c20.intoArray(c, c2);
-            c21.intoArray(c, c2 + L);
-            c30.intoArray(c, c3);
-            c31.intoArray(c, c3 + L);
-            c40.intoArray(c, c4);
-            c41.intoArray(c, c4 + L);
-            c50.intoArray(c, c5);
-            c51.intoArray(c, c5 + L);
+            c00.intoArray(c, r0);
+            c01.intoArray(c, r0 + L);
+            c02.intoArray(c, r0 + 2 * L);
+            c03.intoArray(c, r0 + 3 * L);
+            c10.intoArray(c, r1);
+            c11.intoArray(c, r1 + L);
+            c12.intoArray(c, r1 + 2 * L);
+            c13.intoArray(c, r1 + 3 * L);
+            c20.intoArray(c, r2);
+            c21.intoArray(c, r2 + L);
+            c22.intoArray(c, r2 + 2 * L);
+            c23.intoArray(c, r2 + 3 * L);
+            c30.intoArray(c, r3);
+            c31.intoArray(c, r3 + L);
+            c32.intoArray(c, r3 + 2 * L);
+            c33.intoArray(c, r3 + 3 * L);
+            c40.intoArray(c, r4);
+            c41.intoArray(c, r4 + L);
+            c42.intoArray(c, r4 + 2 * L);
+            c43.intoArray(c, r4 + 3 * L);
+            c50.intoArray(c, r5);
+            c51.intoArray(c, r5 + L);
+            c52.intoArray(c, r5 + 2 * L);
+            c53.intoArray(c, r5 + 3 * L);
         } else {
-            // An edge tile: through the scratch tile, then only its mr x nr corner into C.
             c00.intoArray(scratch, 0);
-            c01.intoArray(scratch, L);
-            c10.intoArray(scratch, NR);
-            c11.intoArray(scratch, NR + L);
+            c01.intoArray(scratch, 0 + L);
+            c02.intoArray(scratch, 0 + 2 * L);
+            c03.intoArray(scratch, 0 + 3 * L);
+            c10.intoArray(scratch, 1 * NR);
+            c11.intoArray(scratch, 1 * NR + L);
+            c12.intoArray(scratch, 1 * NR + 2 * L);
+            c13.intoArray(scratch, 1 * NR + 3 * L);
             c20.intoArray(scratch, 2 * NR);
             c21.intoArray(scratch, 2 * NR + L);
+            c22.intoArray(scratch, 2 * NR + 2 * L);
+            c23.intoArray(scratch, 2 * NR + 3 * L);
             c30.intoArray(scratch, 3 * NR);
             c31.intoArray(scratch, 3 * NR + L);
+            c32.intoArray(scratch, 3 * NR + 2 * L);
+            c33.intoArray(scratch, 3 * NR + 3 * L);
             c40.intoArray(scratch, 4 * NR);
             c41.intoArray(scratch, 4 * NR + L);
+            c42.intoArray(scratch, 4 * NR + 2 * L);
+            c43.intoArray(scratch, 4 * NR + 3 * L);
             c50.intoArray(scratch, 5 * NR);
             c51.intoArray(scratch, 5 * NR + L);
-            storeEdge(scratch, c, cBase, ldc, mr, nr, accumulate);
+            c52.intoArray(scratch, 5 * NR + 2 * L);
+            c53.intoArray(scratch, 5 * NR + 3 * L);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
         }
     }
 
-    private static void storeEdge(float[] scratch, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+    /**
+     * The micro-kernel for a tile at most one vector wide (nr <= L): MR rows x one vector, so that a
+     * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
+     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]} (L readable
+     * readable elements per row); rows past mr repeat the last row and are not stored.
+     */
+    private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
+                                    float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                    float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        int a3 = aBase + Math.min(3, mr - 1) * aRs;
+        int a4 = aBase + Math.min(4, mr - 1) * aRs;
+        int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
+        FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
+            c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
+            c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
+            c3 = b0.fma(FloatVector.broadcast(FS, a[a3 + pa]), c3);
+            c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
+            c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
+        }
+        if (mr == MR && nr == L && !accumulate) {
+            c0.intoArray(c, cBase);
+            c1.intoArray(c, cBase + ldc);
+            c2.intoArray(c, cBase + 2 * ldc);
+            c3.intoArray(c, cBase + 3 * ldc);
+            c4.intoArray(c, cBase + 4 * ldc);
+            c5.intoArray(c, cBase + 5 * ldc);
+        } else {
+            c0.intoArray(scratch, 0);
+            c1.intoArray(scratch, NR);
+            c2.intoArray(scratch, 2 * NR);
+            c3.intoArray(scratch, 3 * NR);
+            c4.intoArray(scratch, 4 * NR);
+            c5.intoArray(scratch, 5 * NR);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+        }
+    }
+
+    /**
+     * Copies the mr x nr corner of a tile held in {@code scratch} (row stride NR) into C, or adds it
+     * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
+     */
+    private static void merge(float[] scratch, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+        int whole = nr - nr % L;
         for (int i = 0; i < mr; i++) {
-            int row = cBase + i * ldc;
-            if (accumulate) {
-                for (int j = 0; j < nr; j++) {
-                    c[row + j] += scratch[i * NR + j];
+            int row = cBase + i * ldc, s = i * NR;
+            for (int j = 0; j < whole; j += L) {
+                FloatVector v = FloatVector.fromArray(FS, scratch, s + j);
+                if (accumulate) {
+                    v = v.add(FloatVector.fromArray(FS, c, row + j));
                 }
-            } else {
-                System.arraycopy(scratch, i * NR, c, row, nr);
+                v.intoArray(c, row + j);
+            }
+            // The last partial vector element by element: cheaper here than a masked store, which
+            // also leaves the fast path near the end of the array.
+            for (int j = whole; j < nr; j++) {
+                c[row + j] = accumulate ? c[row + j] + scratch[s + j] : scratch[s + j];
             }
         }
     }
 
     // ---------------------------------------------------------------------------------------------
-    // DGEMM
+    // DGEMM: the same scheme on doubles, tiles of MR x DNR, blocks of DKC.
 
     @Override
     public void dgemm(int m, int n, int k,
                       double[] a, int aOff, int aRs, int aCs,
                       double[] b, int bOff, int bRs, int bCs,
-                      double[] c, int cOff) {
+                      double[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+            }
             return;
         }
         if (n == 1) {
             bCs = 1;
         }
-        if (bCs != 1) {
-            double[] rows = BUFFERS.get().d(k * n);
-            for (int p = 0; p < k; p++) {
-                for (int j = 0, src = bOff + p * bRs; j < n; j++, src += bCs) {
-                    rows[p * n + j] = b[src];
+        int kc = blockDepth(k, DKC);
+        if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
+            dgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
+        } else {
+            dgemmBlocked(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+        }
+    }
+
+    private static void dgemmDirect(int m, int n, int k, int kcMax,
+                                    double[] a, int aOff, int aRs, int aCs,
+                                    double[] b, int bOff, int bRs,
+                                    double[] c, int cOff, int ldc) {
+        Buffers buffers = BUFFERS.get();
+        double[] scratch = buffers.dscratch;
+        int nFull = n - n % DNR;
+        double[] edge = nFull < n ? buffers.db(kcMax * DNR) : null;
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            boolean accumulate = pc > 0;
+            for (int j0 = 0; j0 < nFull; j0 += DNR) {
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    int mr = Math.min(MR, m - i0);
+                    dtileDirect(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, b, bOff + pc * bRs + j0, bRs,
+                            c, cOff + i0 * ldc + j0, ldc, mr, DNR, accumulate, scratch);
                 }
             }
-            b = rows;
-            bOff = 0;
-            bRs = n;
-        }
-        for (int i = 0; i < m; i++) {
-            int cRow = cOff + i * n;
-            Arrays.fill(c, cRow, cRow + n, 0.0);
-            int aRow = aOff + i * aRs;
-            int p = 0;
-            for (; p + 4 <= k; p += 4) {
-                int x = aRow + p * aCs;
-                daxpy4(n, a[x], a[x + aCs], a[x + 2 * aCs], a[x + 3 * aCs], b, bOff + p * bRs, bRs, c, cRow);
-            }
-            for (; p < k; p++) {
-                daxpy(n, a[aRow + p * aCs], b, bOff + p * bRs, c, cRow);
+            if (nFull < n) {
+                // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
+                // stored), which is fine inside B; near B's end, it reads a copy in rows of DNR.
+                int nr = n - nFull;
+                double[] bEdge = b;
+                int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
+                if (bEdgeOff + (kc - 1) * bRs + (nr <= DL ? DL : DNR) > b.length) {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, bEdgeOff + p * bRs, edge, p * DNR, nr);
+                    }
+                    bEdge = edge;
+                    bEdgeOff = 0;
+                    bEdgeRs = DNR;
+                }
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    int mr = Math.min(MR, m - i0);
+                    int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
+                    if (nr <= DL) {
+                        dtileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
+                                scratch);
+                    } else {
+                        dtileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
+                                scratch);
+                    }
+                }
             }
         }
     }
 
-    /** y += alpha x over n elements. */
-    private static void daxpy(int n, double alpha, double[] x, int xOff, double[] y, int yOff) {
-        DoubleVector v = DoubleVector.broadcast(DS, alpha);
-        int j = 0;
-        for (int bound = DS.loopBound(n); j < bound; j += DS.length()) {
-            DoubleVector.fromArray(DS, x, xOff + j).fma(v, DoubleVector.fromArray(DS, y, yOff + j)).intoArray(y, yOff + j);
-        }
-        for (; j < n; j++) {
-            y[yOff + j] += alpha * x[xOff + j];
+    private static void dgemmBlocked(int m, int n, int k, int kcMax,
+                                     double[] a, int aOff, int aRs, int aCs,
+                                     double[] b, int bOff, int bRs, int bCs,
+                                     double[] c, int cOff, int ldc) {
+        Buffers buffers = BUFFERS.get();
+        double[] bp = buffers.db(kcMax * roundUp(Math.min(NC, n), DNR));
+        boolean small = (long) m * n * k <= DIRECT_MAX;
+        double[] ap = small ? null : buffers.da(kcMax * roundUp(Math.min(MC, m), MR));
+        double[] scratch = buffers.dscratch;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                boolean accumulate = pc > 0;
+                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                if (small) {
+                    // B packed, A read in place: tiles step through A by its strides.
+                    for (int jr = 0; jr < nc; jr += DNR) {
+                        int nr = Math.min(DNR, nc - jr);
+                        for (int i0 = 0; i0 < m; i0 += MR) {
+                            int mr = Math.min(MR, m - i0);
+                            int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
+                            if (nr <= DL) {
+                                dtileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                dtileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(mc, kc, a, aOff + ic * aRs + pc * aCs, aRs, aCs, ap);
+                    for (int jr = 0; jr < nc; jr += DNR) {
+                        int nr = Math.min(DNR, nc - jr);
+                        int cCol = cOff + jc + jr;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int cBase = cCol + (ic + ir) * ldc;
+                            if (nr <= DL) {
+                                dtileNarrow(kc, ap, ir * kc, 1, MR, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
+                                        scratch);
+                            } else {
+                                dtilePacked(kc, ap, ir * kc, bp, jr * kc, c, cBase, ldc, mr, nr, accumulate, scratch);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
-    /** y += a0 x0 + a1 x1 + a2 x2 + a3 x3 over n elements, x_r starting at xOff + r xStride. */
-    private static void daxpy4(int n, double a0, double a1, double a2, double a3, double[] x, int xOff, int xStride,
-                               double[] y, int yOff) {
-        int x1 = xOff + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
-        DoubleVector v0 = DoubleVector.broadcast(DS, a0), v1 = DoubleVector.broadcast(DS, a1);
-        DoubleVector v2 = DoubleVector.broadcast(DS, a2), v3 = DoubleVector.broadcast(DS, a3);
-        int j = 0;
-        for (int bound = DS.loopBound(n); j < bound; j += DS.length()) {
-            DoubleVector acc = DoubleVector.fromArray(DS, y, yOff + j);
-            acc = DoubleVector.fromArray(DS, x, xOff + j).fma(v0, acc);
-            acc = DoubleVector.fromArray(DS, x, x1 + j).fma(v1, acc);
-            acc = DoubleVector.fromArray(DS, x, x2 + j).fma(v2, acc);
-            acc = DoubleVector.fromArray(DS, x, x3 + j).fma(v3, acc);
-            acc.intoArray(y, yOff + j);
+    /** As {@link #packB(int, int, float[], int, int, int, float[])}, slivers of DNR columns. */
+    private static void packB(int kc, int nc, double[] b, int base, int bRs, int bCs, double[] bp) {
+        for (int jr = 0; jr < nc; jr += DNR) {
+            int nr = Math.min(DNR, nc - jr);
+            int dst = jr * kc;
+            if (bCs == 1 && nr == DNR) {
+                for (int p = 0, src = base + jr; p < kc; p++, src += bRs, dst += DNR) {
+                    DoubleVector.fromArray(DS, b, src).intoArray(bp, dst);
+                    DoubleVector.fromArray(DS, b, src + DL).intoArray(bp, dst + DL);
+                    DoubleVector.fromArray(DS, b, src + 2 * DL).intoArray(bp, dst + 2 * DL);
+                    DoubleVector.fromArray(DS, b, src + 3 * DL).intoArray(bp, dst + 3 * DL);
+                }
+            } else if (bCs == 1) {
+                for (int p = 0, src = base + jr; p < kc; p++, src += bRs, dst += DNR) {
+                    System.arraycopy(b, src, bp, dst, nr);
+                    Arrays.fill(bp, dst + nr, dst + DNR, 0.0);
+                }
+            } else {
+                if (nr < DNR) {
+                    Arrays.fill(bp, dst, dst + kc * DNR, 0.0);
+                }
+                // B transposed: a column of B is contiguous. A block of 16 rows of the sliver at a time,
+                // so that the rows being written stay in L1 while every column is read down 16 steps.
+                for (int p0 = 0; p0 < kc; p0 += 16) {
+                    int p1 = Math.min(kc, p0 + 16);
+                    for (int j = 0; j < nr; j++) {
+                        int src = base + (jr + j) * bCs + p0 * bRs, d = dst + p0 * DNR + j;
+                        for (int p = p0; p < p1; p++, src += bRs, d += DNR) {
+                            bp[d] = b[src];
+                        }
+                    }
+                }
+            }
         }
-        for (; j < n; j++) {
-            y[yOff + j] += a0 * x[xOff + j] + a1 * x[x1 + j] + a2 * x[x2 + j] + a3 * x[x3 + j];
+    }
+
+    /** As {@link #packA(int, int, float[], int, int, int, float[])}. */
+    private static void packA(int mc, int kc, double[] a, int base, int aRs, int aCs, double[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            if (mr < MR) {
+                Arrays.fill(ap, dst, dst + kc * MR, 0.0);
+            }
+            int rows = base + ir * aRs;
+            if (Math.abs(aRs) < Math.abs(aCs)) {
+                for (int p = 0, src = rows, d = dst; p < kc; p++, src += aCs, d += MR) {
+                    for (int i = 0; i < mr; i++) {
+                        ap[d + i] = a[src + i * aRs];
+                    }
+                }
+            } else {
+                for (int i = 0; i < mr; i++) {
+                    for (int p = 0, src = rows + i * aRs, d = dst + i; p < kc; p++, src += aCs, d += MR) {
+                        ap[d] = a[src];
+                    }
+                }
+            }
+        }
+    }
+
+    /** As {@link #stilePacked}, on doubles (B(p, j) at {@code b[bBase + p DNR + j]}). */
+    private static void dtilePacked(int kc, double[] a, int aBase, double[] b, int bBase,
+                                    double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, double[] scratch) {
+        int a0 = aBase, a1 = aBase + 1, a2 = aBase + 2, a3 = aBase + 3, a4 = aBase + 4, a5 = aBase + 5;
+        DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS), c02 = DoubleVector.zero(DS), c03 = DoubleVector.zero(DS);
+        DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS), c12 = DoubleVector.zero(DS), c13 = DoubleVector.zero(DS);
+        DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS), c22 = DoubleVector.zero(DS), c23 = DoubleVector.zero(DS);
+        DoubleVector c30 = DoubleVector.zero(DS), c31 = DoubleVector.zero(DS), c32 = DoubleVector.zero(DS), c33 = DoubleVector.zero(DS);
+        DoubleVector c40 = DoubleVector.zero(DS), c41 = DoubleVector.zero(DS), c42 = DoubleVector.zero(DS), c43 = DoubleVector.zero(DS);
+        DoubleVector c50 = DoubleVector.zero(DS), c51 = DoubleVector.zero(DS), c52 = DoubleVector.zero(DS), c53 = DoubleVector.zero(DS);
+        for (int p = 0; p < kc; p++) {
+            int pa = p * MR, pb = bBase + p * DNR;
+                DoubleVector b0 = DoubleVector.fromArray(DS, b, pb);
+                DoubleVector b1 = DoubleVector.fromArray(DS, b, pb + DL);
+                DoubleVector b2 = DoubleVector.fromArray(DS, b, pb + 2 * DL);
+                DoubleVector b3 = DoubleVector.fromArray(DS, b, pb + 3 * DL);
+                DoubleVector x = DoubleVector.broadcast(DS, a[a0 + pa]);
+                c00 = b0.fma(x, c00);
+                c01 = b1.fma(x, c01);
+                c02 = b2.fma(x, c02);
+                c03 = b3.fma(x, c03);
+                x = DoubleVector.broadcast(DS, a[a1 + pa]);
+                c10 = b0.fma(x, c10);
+                c11 = b1.fma(x, c11);
+                c12 = b2.fma(x, c12);
+                c13 = b3.fma(x, c13);
+                x = DoubleVector.broadcast(DS, a[a2 + pa]);
+                c20 = b0.fma(x, c20);
+                c21 = b1.fma(x, c21);
+                c22 = b2.fma(x, c22);
+                c23 = b3.fma(x, c23);
+                x = DoubleVector.broadcast(DS, a[a3 + pa]);
+                c30 = b0.fma(x, c30);
+                c31 = b1.fma(x, c31);
+                c32 = b2.fma(x, c32);
+                c33 = b3.fma(x, c33);
+                x = DoubleVector.broadcast(DS, a[a4 + pa]);
+                c40 = b0.fma(x, c40);
+                c41 = b1.fma(x, c41);
+                c42 = b2.fma(x, c42);
+                c43 = b3.fma(x, c43);
+                x = DoubleVector.broadcast(DS, a[a5 + pa]);
+                c50 = b0.fma(x, c50);
+                c51 = b1.fma(x, c51);
+                c52 = b2.fma(x, c52);
+                c53 = b3.fma(x, c53);
+        }
+        int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        if (mr == MR && nr == DNR) {
+            if (accumulate) {
+                c00 = c00.add(DoubleVector.fromArray(DS, c, r0));
+                c01 = c01.add(DoubleVector.fromArray(DS, c, r0 + DL));
+                c02 = c02.add(DoubleVector.fromArray(DS, c, r0 + 2 * DL));
+                c03 = c03.add(DoubleVector.fromArray(DS, c, r0 + 3 * DL));
+                c10 = c10.add(DoubleVector.fromArray(DS, c, r1));
+                c11 = c11.add(DoubleVector.fromArray(DS, c, r1 + DL));
+                c12 = c12.add(DoubleVector.fromArray(DS, c, r1 + 2 * DL));
+                c13 = c13.add(DoubleVector.fromArray(DS, c, r1 + 3 * DL));
+                c20 = c20.add(DoubleVector.fromArray(DS, c, r2));
+                c21 = c21.add(DoubleVector.fromArray(DS, c, r2 + DL));
+                c22 = c22.add(DoubleVector.fromArray(DS, c, r2 + 2 * DL));
+                c23 = c23.add(DoubleVector.fromArray(DS, c, r2 + 3 * DL));
+                c30 = c30.add(DoubleVector.fromArray(DS, c, r3));
+                c31 = c31.add(DoubleVector.fromArray(DS, c, r3 + DL));
+                c32 = c32.add(DoubleVector.fromArray(DS, c, r3 + 2 * DL));
+                c33 = c33.add(DoubleVector.fromArray(DS, c, r3 + 3 * DL));
+                c40 = c40.add(DoubleVector.fromArray(DS, c, r4));
+                c41 = c41.add(DoubleVector.fromArray(DS, c, r4 + DL));
+                c42 = c42.add(DoubleVector.fromArray(DS, c, r4 + 2 * DL));
+                c43 = c43.add(DoubleVector.fromArray(DS, c, r4 + 3 * DL));
+                c50 = c50.add(DoubleVector.fromArray(DS, c, r5));
+                c51 = c51.add(DoubleVector.fromArray(DS, c, r5 + DL));
+                c52 = c52.add(DoubleVector.fromArray(DS, c, r5 + 2 * DL));
+                c53 = c53.add(DoubleVector.fromArray(DS, c, r5 + 3 * DL));
+            }
+            c00.intoArray(c, r0);
+            c01.intoArray(c, r0 + DL);
+            c02.intoArray(c, r0 + 2 * DL);
+            c03.intoArray(c, r0 + 3 * DL);
+            c10.intoArray(c, r1);
+            c11.intoArray(c, r1 + DL);
+            c12.intoArray(c, r1 + 2 * DL);
+            c13.intoArray(c, r1 + 3 * DL);
+            c20.intoArray(c, r2);
+            c21.intoArray(c, r2 + DL);
+            c22.intoArray(c, r2 + 2 * DL);
+            c23.intoArray(c, r2 + 3 * DL);
+            c30.intoArray(c, r3);
+            c31.intoArray(c, r3 + DL);
+            c32.intoArray(c, r3 + 2 * DL);
+            c33.intoArray(c, r3 + 3 * DL);
+            c40.intoArray(c, r4);
+            c41.intoArray(c, r4 + DL);
+            c42.intoArray(c, r4 + 2 * DL);
+            c43.intoArray(c, r4 + 3 * DL);
+            c50.intoArray(c, r5);
+            c51.intoArray(c, r5 + DL);
+            c52.intoArray(c, r5 + 2 * DL);
+            c53.intoArray(c, r5 + 3 * DL);
+        } else {
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, 0 + DL);
+            c02.intoArray(scratch, 0 + 2 * DL);
+            c03.intoArray(scratch, 0 + 3 * DL);
+            c10.intoArray(scratch, 1 * DNR);
+            c11.intoArray(scratch, 1 * DNR + DL);
+            c12.intoArray(scratch, 1 * DNR + 2 * DL);
+            c13.intoArray(scratch, 1 * DNR + 3 * DL);
+            c20.intoArray(scratch, 2 * DNR);
+            c21.intoArray(scratch, 2 * DNR + DL);
+            c22.intoArray(scratch, 2 * DNR + 2 * DL);
+            c23.intoArray(scratch, 2 * DNR + 3 * DL);
+            c30.intoArray(scratch, 3 * DNR);
+            c31.intoArray(scratch, 3 * DNR + DL);
+            c32.intoArray(scratch, 3 * DNR + 2 * DL);
+            c33.intoArray(scratch, 3 * DNR + 3 * DL);
+            c40.intoArray(scratch, 4 * DNR);
+            c41.intoArray(scratch, 4 * DNR + DL);
+            c42.intoArray(scratch, 4 * DNR + 2 * DL);
+            c43.intoArray(scratch, 4 * DNR + 3 * DL);
+            c50.intoArray(scratch, 5 * DNR);
+            c51.intoArray(scratch, 5 * DNR + DL);
+            c52.intoArray(scratch, 5 * DNR + 2 * DL);
+            c53.intoArray(scratch, 5 * DNR + 3 * DL);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+        }
+    }
+
+    /** As {@link #stileDirect}, on doubles. */
+    private static void dtileDirect(int kc, double[] a, int aBase, int aRs, int aCs, double[] b, int bBase, int bRs,
+                                    double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, double[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        int a3 = aBase + Math.min(3, mr - 1) * aRs;
+        int a4 = aBase + Math.min(4, mr - 1) * aRs;
+        int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        DoubleVector c00 = DoubleVector.zero(DS), c01 = DoubleVector.zero(DS), c02 = DoubleVector.zero(DS), c03 = DoubleVector.zero(DS);
+        DoubleVector c10 = DoubleVector.zero(DS), c11 = DoubleVector.zero(DS), c12 = DoubleVector.zero(DS), c13 = DoubleVector.zero(DS);
+        DoubleVector c20 = DoubleVector.zero(DS), c21 = DoubleVector.zero(DS), c22 = DoubleVector.zero(DS), c23 = DoubleVector.zero(DS);
+        DoubleVector c30 = DoubleVector.zero(DS), c31 = DoubleVector.zero(DS), c32 = DoubleVector.zero(DS), c33 = DoubleVector.zero(DS);
+        DoubleVector c40 = DoubleVector.zero(DS), c41 = DoubleVector.zero(DS), c42 = DoubleVector.zero(DS), c43 = DoubleVector.zero(DS);
+        DoubleVector c50 = DoubleVector.zero(DS), c51 = DoubleVector.zero(DS), c52 = DoubleVector.zero(DS), c53 = DoubleVector.zero(DS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+                DoubleVector b0 = DoubleVector.fromArray(DS, b, pb);
+                DoubleVector b1 = DoubleVector.fromArray(DS, b, pb + DL);
+                DoubleVector b2 = DoubleVector.fromArray(DS, b, pb + 2 * DL);
+                DoubleVector b3 = DoubleVector.fromArray(DS, b, pb + 3 * DL);
+                DoubleVector x = DoubleVector.broadcast(DS, a[a0 + pa]);
+                c00 = b0.fma(x, c00);
+                c01 = b1.fma(x, c01);
+                c02 = b2.fma(x, c02);
+                c03 = b3.fma(x, c03);
+                x = DoubleVector.broadcast(DS, a[a1 + pa]);
+                c10 = b0.fma(x, c10);
+                c11 = b1.fma(x, c11);
+                c12 = b2.fma(x, c12);
+                c13 = b3.fma(x, c13);
+                x = DoubleVector.broadcast(DS, a[a2 + pa]);
+                c20 = b0.fma(x, c20);
+                c21 = b1.fma(x, c21);
+                c22 = b2.fma(x, c22);
+                c23 = b3.fma(x, c23);
+                x = DoubleVector.broadcast(DS, a[a3 + pa]);
+                c30 = b0.fma(x, c30);
+                c31 = b1.fma(x, c31);
+                c32 = b2.fma(x, c32);
+                c33 = b3.fma(x, c33);
+                x = DoubleVector.broadcast(DS, a[a4 + pa]);
+                c40 = b0.fma(x, c40);
+                c41 = b1.fma(x, c41);
+                c42 = b2.fma(x, c42);
+                c43 = b3.fma(x, c43);
+                x = DoubleVector.broadcast(DS, a[a5 + pa]);
+                c50 = b0.fma(x, c50);
+                c51 = b1.fma(x, c51);
+                c52 = b2.fma(x, c52);
+                c53 = b3.fma(x, c53);
+        }
+        int r0 = cBase, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        if (mr == MR && nr == DNR) {
+            if (accumulate) {
+                c00 = c00.add(DoubleVector.fromArray(DS, c, r0));
+                c01 = c01.add(DoubleVector.fromArray(DS, c, r0 + DL));
+                c02 = c02.add(DoubleVector.fromArray(DS, c, r0 + 2 * DL));
+                c03 = c03.add(DoubleVector.fromArray(DS, c, r0 + 3 * DL));
+                c10 = c10.add(DoubleVector.fromArray(DS, c, r1));
+                c11 = c11.add(DoubleVector.fromArray(DS, c, r1 + DL));
+                c12 = c12.add(DoubleVector.fromArray(DS, c, r1 + 2 * DL));
+                c13 = c13.add(DoubleVector.fromArray(DS, c, r1 + 3 * DL));
+                c20 = c20.add(DoubleVector.fromArray(DS, c, r2));
+                c21 = c21.add(DoubleVector.fromArray(DS, c, r2 + DL));
+                c22 = c22.add(DoubleVector.fromArray(DS, c, r2 + 2 * DL));
+                c23 = c23.add(DoubleVector.fromArray(DS, c, r2 + 3 * DL));
+                c30 = c30.add(DoubleVector.fromArray(DS, c, r3));
+                c31 = c31.add(DoubleVector.fromArray(DS, c, r3 + DL));
+                c32 = c32.add(DoubleVector.fromArray(DS, c, r3 + 2 * DL));
+                c33 = c33.add(DoubleVector.fromArray(DS, c, r3 + 3 * DL));
+                c40 = c40.add(DoubleVector.fromArray(DS, c, r4));
+                c41 = c41.add(DoubleVector.fromArray(DS, c, r4 + DL));
+                c42 = c42.add(DoubleVector.fromArray(DS, c, r4 + 2 * DL));
+                c43 = c43.add(DoubleVector.fromArray(DS, c, r4 + 3 * DL));
+                c50 = c50.add(DoubleVector.fromArray(DS, c, r5));
+                c51 = c51.add(DoubleVector.fromArray(DS, c, r5 + DL));
+                c52 = c52.add(DoubleVector.fromArray(DS, c, r5 + 2 * DL));
+                c53 = c53.add(DoubleVector.fromArray(DS, c, r5 + 3 * DL));
+            }
+            c00.intoArray(c, r0);
+            c01.intoArray(c, r0 + DL);
+            c02.intoArray(c, r0 + 2 * DL);
+            c03.intoArray(c, r0 + 3 * DL);
+            c10.intoArray(c, r1);
+            c11.intoArray(c, r1 + DL);
+            c12.intoArray(c, r1 + 2 * DL);
+            c13.intoArray(c, r1 + 3 * DL);
+            c20.intoArray(c, r2);
+            c21.intoArray(c, r2 + DL);
+            c22.intoArray(c, r2 + 2 * DL);
+            c23.intoArray(c, r2 + 3 * DL);
+            c30.intoArray(c, r3);
+            c31.intoArray(c, r3 + DL);
+            c32.intoArray(c, r3 + 2 * DL);
+            c33.intoArray(c, r3 + 3 * DL);
+            c40.intoArray(c, r4);
+            c41.intoArray(c, r4 + DL);
+            c42.intoArray(c, r4 + 2 * DL);
+            c43.intoArray(c, r4 + 3 * DL);
+            c50.intoArray(c, r5);
+            c51.intoArray(c, r5 + DL);
+            c52.intoArray(c, r5 + 2 * DL);
+            c53.intoArray(c, r5 + 3 * DL);
+        } else {
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, 0 + DL);
+            c02.intoArray(scratch, 0 + 2 * DL);
+            c03.intoArray(scratch, 0 + 3 * DL);
+            c10.intoArray(scratch, 1 * DNR);
+            c11.intoArray(scratch, 1 * DNR + DL);
+            c12.intoArray(scratch, 1 * DNR + 2 * DL);
+            c13.intoArray(scratch, 1 * DNR + 3 * DL);
+            c20.intoArray(scratch, 2 * DNR);
+            c21.intoArray(scratch, 2 * DNR + DL);
+            c22.intoArray(scratch, 2 * DNR + 2 * DL);
+            c23.intoArray(scratch, 2 * DNR + 3 * DL);
+            c30.intoArray(scratch, 3 * DNR);
+            c31.intoArray(scratch, 3 * DNR + DL);
+            c32.intoArray(scratch, 3 * DNR + 2 * DL);
+            c33.intoArray(scratch, 3 * DNR + 3 * DL);
+            c40.intoArray(scratch, 4 * DNR);
+            c41.intoArray(scratch, 4 * DNR + DL);
+            c42.intoArray(scratch, 4 * DNR + 2 * DL);
+            c43.intoArray(scratch, 4 * DNR + 3 * DL);
+            c50.intoArray(scratch, 5 * DNR);
+            c51.intoArray(scratch, 5 * DNR + DL);
+            c52.intoArray(scratch, 5 * DNR + 2 * DL);
+            c53.intoArray(scratch, 5 * DNR + 3 * DL);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+        }
+    }
+
+    /**
+     * The micro-kernel for a tile at most one vector wide (nr <= DL): MR rows x one vector, so that a
+     * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
+     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]} (DL readable
+     * readable elements per row); rows past mr repeat the last row and are not stored.
+     */
+    private static void dtileNarrow(int kc, double[] a, int aBase, int aRs, int aCs, double[] b, int bBase, int bRs,
+                                    double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                    double[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        int a3 = aBase + Math.min(3, mr - 1) * aRs;
+        int a4 = aBase + Math.min(4, mr - 1) * aRs;
+        int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        DoubleVector c0 = DoubleVector.zero(DS), c1 = DoubleVector.zero(DS), c2 = DoubleVector.zero(DS);
+        DoubleVector c3 = DoubleVector.zero(DS), c4 = DoubleVector.zero(DS), c5 = DoubleVector.zero(DS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            DoubleVector b0 = DoubleVector.fromArray(DS, b, pb);
+            c0 = b0.fma(DoubleVector.broadcast(DS, a[a0 + pa]), c0);
+            c1 = b0.fma(DoubleVector.broadcast(DS, a[a1 + pa]), c1);
+            c2 = b0.fma(DoubleVector.broadcast(DS, a[a2 + pa]), c2);
+            c3 = b0.fma(DoubleVector.broadcast(DS, a[a3 + pa]), c3);
+            c4 = b0.fma(DoubleVector.broadcast(DS, a[a4 + pa]), c4);
+            c5 = b0.fma(DoubleVector.broadcast(DS, a[a5 + pa]), c5);
+        }
+        if (mr == MR && nr == DL && !accumulate) {
+            c0.intoArray(c, cBase);
+            c1.intoArray(c, cBase + ldc);
+            c2.intoArray(c, cBase + 2 * ldc);
+            c3.intoArray(c, cBase + 3 * ldc);
+            c4.intoArray(c, cBase + 4 * ldc);
+            c5.intoArray(c, cBase + 5 * ldc);
+        } else {
+            c0.intoArray(scratch, 0);
+            c1.intoArray(scratch, DNR);
+            c2.intoArray(scratch, 2 * DNR);
+            c3.intoArray(scratch, 3 * DNR);
+            c4.intoArray(scratch, 4 * DNR);
+            c5.intoArray(scratch, 5 * DNR);
+            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+        }
+    }
+
+    /**
+     * Copies the mr x nr corner of a tile held in {@code scratch} (row stride DNR) into C, or adds it
+     * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
+     */
+    private static void merge(double[] scratch, double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+        int whole = nr - nr % DL;
+        for (int i = 0; i < mr; i++) {
+            int row = cBase + i * ldc, s = i * DNR;
+            for (int j = 0; j < whole; j += DL) {
+                DoubleVector v = DoubleVector.fromArray(DS, scratch, s + j);
+                if (accumulate) {
+                    v = v.add(DoubleVector.fromArray(DS, c, row + j));
+                }
+                v.intoArray(c, row + j);
+            }
+            // The last partial vector element by element: cheaper here than a masked store, which
+            // also leaves the fast path near the end of the array.
+            for (int j = whole; j < nr; j++) {
+                c[row + j] = accumulate ? c[row + j] + scratch[s + j] : scratch[s + j];
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Elementwise functions: whole vectors up to the loop bound, then the scalar kernels' own
+    // definition for the tail. exp, log and tanh are the Vector API's lanewise operations (the JDK's
+    // vector math library where it has one); sigmoid is 1 / (1 + e^-x), which saturates to 0 or 1
+    // where e^-x overflows or vanishes.
+
+    @Override
+    public void unary(UnaryFunction f, float[] x, float[] out) {
+        int n = x.length;
+        int bound = FS.loopBound(n);
+        int i = 0;
+        switch (f) {
+            case EXP -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+                }
+            }
+            case LOG -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.LOG).intoArray(out, i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.TANH).intoArray(out, i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(FS, 1f);
+                for (; i < bound; i += L) {
+                    FloatVector e = FloatVector.fromArray(FS, x, i).neg().lanewise(VectorOperators.EXP);
+                    one.div(e.add(1f)).intoArray(out, i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += L) {
+                    // MAX follows Math.max: a NaN lane stays NaN.
+                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.MAX, 0f).intoArray(out, i);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            out[i] = (float) f.apply(x[i]);
+        }
+    }
+
+    @Override
+    public void unary(UnaryFunction f, double[] x, double[] out) {
+        int n = x.length;
+        int bound = DS.loopBound(n);
+        int i = 0;
+        switch (f) {
+            case EXP -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+                }
+            }
+            case LOG -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.LOG).intoArray(out, i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.TANH).intoArray(out, i);
+                }
+            }
+            case SIGMOID -> {
+                DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+                for (; i < bound; i += DL) {
+                    DoubleVector e = DoubleVector.fromArray(DS, x, i).neg().lanewise(VectorOperators.EXP);
+                    one.div(e.add(1.0)).intoArray(out, i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += DL) {
+                    DoubleVector.fromArray(DS, x, i).lanewise(VectorOperators.MAX, 0.0).intoArray(out, i);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            out[i] = f.apply(x[i]);
         }
     }
 }

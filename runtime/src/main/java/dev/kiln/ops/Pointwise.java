@@ -5,6 +5,7 @@ import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
 import dev.kiln.kernels.Elementwise;
 import dev.kiln.kernels.Strided;
+import dev.kiln.kernels.UnaryFunction;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.LongBinaryOperator;
@@ -29,19 +30,22 @@ public final class Pointwise {
 
     enum Unary {
         NEG("NegBackward0", v -> -v, v -> -v, false, false, (g, x, y) -> g.unaryMinus()),
-        EXP("ExpBackward0", Math::exp, null, false, true, (g, x, y) -> g.times(y)),
-        LOG("LogBackward0", Math::log, null, true, false, (g, x, y) -> g.div(x)),
+        EXP("ExpBackward0", UnaryFunction.EXP, null, false, true, (g, x, y) -> g.times(y)),
+        LOG("LogBackward0", UnaryFunction.LOG, null, true, false, (g, x, y) -> g.div(x)),
         SQRT("SqrtBackward0", Math::sqrt, null, false, true, (g, x, y) -> g.div(y.times(2.0))),
         ABS("AbsBackward0", Math::abs, Math::abs, true, false, (g, x, y) -> g.times(x.sign())),
         SIGN("SignBackward0", Math::signum, Long::signum, false, false, (g, x, y) -> Tensor.zerosLike(g)),
-        RELU("ReluBackward0", v -> v > 0 || Double.isNaN(v) ? v : 0.0, v -> Math.max(v, 0), false, true,
+        RELU("ReluBackward0", UnaryFunction.RELU, v -> Math.max(v, 0), false, true,
                 (g, x, y) -> Tensor.where(y.gt(0.0), g, 0.0)),
-        SIGMOID("SigmoidBackward0", Pointwise::sigmoid, null, false, true,
+        SIGMOID("SigmoidBackward0", UnaryFunction.SIGMOID, null, false, true,
                 (g, x, y) -> g.times(y.times(y.unaryMinus().plus(1.0)))),
-        TANH("TanhBackward0", Math::tanh, null, false, true, (g, x, y) -> g.times(y.times(y).unaryMinus().plus(1.0)));
+        TANH("TanhBackward0", UnaryFunction.TANH, null, false, true,
+                (g, x, y) -> g.times(y.times(y).unaryMinus().plus(1.0)));
 
         final String backwardName;
         final DoubleUnaryOperator f;
+        /** The kernel that floating-point inputs go through, or null where they take {@code f} element by element. */
+        final UnaryFunction kernel;
         /** The integer version, for operations that map int64 to int64; null where integers become float32. */
         final LongUnaryOperator integral;
         final boolean savesInput;
@@ -50,8 +54,19 @@ public final class Pointwise {
 
         Unary(String backwardName, DoubleUnaryOperator f, LongUnaryOperator integral, boolean savesInput,
               boolean savesOutput, UnaryDerivative derivative) {
+            this(backwardName, f, null, integral, savesInput, savesOutput, derivative);
+        }
+
+        Unary(String backwardName, UnaryFunction kernel, LongUnaryOperator integral, boolean savesInput,
+              boolean savesOutput, UnaryDerivative derivative) {
+            this(backwardName, kernel::apply, kernel, integral, savesInput, savesOutput, derivative);
+        }
+
+        Unary(String backwardName, DoubleUnaryOperator f, UnaryFunction kernel, LongUnaryOperator integral,
+              boolean savesInput, boolean savesOutput, UnaryDerivative derivative) {
             this.backwardName = backwardName;
             this.f = f;
+            this.kernel = kernel;
             this.integral = integral;
             this.savesInput = savesInput;
             this.savesOutput = savesOutput;
@@ -59,17 +74,9 @@ public final class Pointwise {
         }
     }
 
-    private static double sigmoid(double v) {
-        // Two branches keep exp's argument non-positive, so neither overflows.
-        if (v >= 0) {
-            return 1 / (1 + Math.exp(-v));
-        }
-        double e = Math.exp(v);
-        return e / (1 + e);
-    }
-
     static Tensor unary(Tensor x, Unary op) {
-        Tensor y = mapKernel(x, op.f, op.integral);
+        Tensor y = op.kernel != null && x.dtype().isFloatingPoint() ? unaryKernel(x, op.kernel)
+                : mapKernel(x, op.f, op.integral);
         Tensor[] saved = op.savesInput && op.savesOutput ? new Tensor[] {x, y}
                 : op.savesInput ? new Tensor[] {x} : op.savesOutput ? new Tensor[] {y} : new Tensor[0];
         return Graph.record(op.backwardName, y, new Tensor[] {x}, saved, (g, ctx) -> {
@@ -77,6 +84,15 @@ public final class Pointwise {
             Tensor out = op.savesOutput ? ctx.saved(op.savesInput ? 1 : 0) : null;
             return new Tensor[] {op.derivative.apply(g, in, out)};
         });
+    }
+
+    /** A floating-point input through the provider's loop for {@code f}. */
+    private static Tensor unaryKernel(Tensor x, UnaryFunction f) {
+        DType in = x.dtype();
+        int[] dims = Views.ACCESS.dims(x).clone();
+        return in == DType.FLOAT64
+                ? Views.wrap(in, Elementwise.unary(f, (double[]) Views.readAs(x, in)), dims)
+                : Views.wrap(in, Elementwise.unary(f, (float[]) Views.readAs(x, in)), dims);
     }
 
     /** Applies {@code f} elementwise; integer inputs stay integer through {@code integral} when given, else become float32. */

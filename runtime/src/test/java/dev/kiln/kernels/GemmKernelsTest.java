@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * transposed through their strides, at non-zero offsets, and against each other.
  */
 class GemmKernelsTest {
-    /** Sizes around the vector length (16 floats), the register tile (6 x 32) and the blocks (KC 256, MC 144). */
-    static final int[] SIZES = {1, 4, 6, 7, 8, 13, 16, 17, 31, 64, 100, 127, 256, 1000};
+    /** Sizes around the vector lengths (16 floats, 8 doubles), the register tiles (6 x 64, 6 x 32) and the blocks (KC 512, MC 96). */
+    static final int[] SIZES = {1, 4, 6, 7, 8, 13, 16, 17, 31, 33, 64, 65, 100, 127, 256, 1000};
 
     /** The providers of this JVM: the scalar one, and the vector one when the module is present. */
     static List<KernelProvider> providers() {
@@ -43,6 +43,7 @@ class GemmKernelsTest {
         // Across block edges: k past KC (C accumulated over k blocks), m past MC, n past NC,
         // tiny k with large m and n (no packing), and all of them at once.
         out.add(Arguments.of(300, 70, 600));
+        out.add(Arguments.of(20, 130, 1100));
         out.add(Arguments.of(7, 4200, 20));
         out.add(Arguments.of(150, 100, 3));
         out.add(Arguments.of(200, 300, 513));
@@ -81,17 +82,21 @@ class GemmKernelsTest {
         }
     }
 
-    /** Runs one product into a C full of NaN at an offset, then checks every element and the guard cells around it. */
+    /**
+     * Runs one product into a C full of NaN, at an offset and with a row stride wider than n, then
+     * checks every element, and that the guard cells around C and between its rows are untouched.
+     */
     private static void check(KernelProvider provider, Operand a, Operand b, int m, int n, int k, String layout) {
-        int cOff = 5;
-        float[] c = new float[cOff + m * n + 7];
+        int cOff = 5, ldc = n + 3;
+        float[] c = new float[cOff + (m - 1) * ldc + n + 7];
         java.util.Arrays.fill(c, Float.NaN);
-        provider.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, c, cOff);
-        for (int i = 0; i < cOff; i++) {
-            assertThat(c[i]).as("%s wrote before C", provider.name()).isNaN();
-        }
-        for (int i = cOff + m * n; i < c.length; i++) {
-            assertThat(c[i]).as("%s wrote after C", provider.name()).isNaN();
+        provider.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, c, cOff, ldc);
+        for (int x = 0; x < c.length; x++) {
+            int i = (x - cOff) / ldc, j = (x - cOff) % ldc;
+            boolean inC = x >= cOff && i < m && j < n;
+            if (!inC) {
+                assertThat(c[x]).as("%s %s wrote outside C at %d", provider.name(), layout, x).isNaN();
+            }
         }
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -103,7 +108,7 @@ class GemmKernelsTest {
                 }
                 // The classic bound for a float sum of k products, whatever the order: (k+1) u sum|a b|.
                 double tol = (k + 1) * 0x1p-24 * abs + 1e-30;
-                float got = c[cOff + i * n + j];
+                float got = c[cOff + i * ldc + j];
                 if (!(Math.abs(got - sum) <= tol)) {
                     fail(String.format("%s %dx%dx%d %s: C[%d][%d] = %s, expected %s (tolerance %s)",
                             provider.name(), m, n, k, layout, i, j, got, sum, tol));
@@ -121,10 +126,10 @@ class GemmKernelsTest {
             Operand a = Operand.random(rnd, m, k, false, 0);
             Operand b = Operand.random(rnd, k, n, false, 0);
             float[] expected = new float[m * n];
-            Kernels.scalar().sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, expected, 0);
+            Kernels.scalar().sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, expected, 0, n);
             for (KernelProvider provider : providers()) {
                 float[] got = new float[m * n];
-                provider.sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, got, 0);
+                provider.sgemm(m, n, k, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, got, 0, n);
                 for (int i = 0; i < got.length; i++) {
                     assertThat((double) got[i]).as("%s %dx%dx%d at %d", provider.name(), m, n, k, i)
                             .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(2 * k * 0x1p-24 * 4));
@@ -149,7 +154,7 @@ class GemmKernelsTest {
         }
         for (KernelProvider provider : providers()) {
             float[] c = new float[m * n];
-            provider.sgemm(m, n, k, a, 0, 0, 1, b, 0, 1, 0, c, 0);
+            provider.sgemm(m, n, k, a, 0, 0, 1, b, 0, 1, 0, c, 0, n);
             for (float v : c) {
                 assertThat((double) v).as(provider.name()).isCloseTo(dot, org.assertj.core.data.Offset.offset(1e-3));
             }
@@ -160,10 +165,10 @@ class GemmKernelsTest {
     void emptyDepthWritesZeros() {
         for (KernelProvider provider : providers()) {
             float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN, Float.NaN};
-            provider.sgemm(2, 3, 0, new float[0], 0, 0, 1, new float[0], 0, 3, 1, c, 0);
+            provider.sgemm(2, 3, 0, new float[0], 0, 0, 1, new float[0], 0, 3, 1, c, 0, 3);
             assertThat(c).as(provider.name()).containsOnly(0f);
             double[] d = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
-            provider.dgemm(3, 2, 0, new double[0], 0, 0, 1, new double[0], 0, 2, 1, d, 0);
+            provider.dgemm(3, 2, 0, new double[0], 0, 0, 1, new double[0], 0, 2, 1, d, 0, 2);
             assertThat(d).as(provider.name()).containsOnly(0.0);
         }
     }
@@ -181,7 +186,7 @@ class GemmKernelsTest {
                 for (KernelProvider provider : providers()) {
                     double[] c = new double[cOff + m * n];
                     java.util.Arrays.fill(c, Double.NaN);
-                    provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff);
+                    provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
                             double sum = 0, abs = 0;

@@ -1,0 +1,48 @@
+package dev.kiln.kernels;
+
+/**
+ * The elementwise functions with a kernel of their own in every {@link KernelProvider}: the ones a
+ * training step applies to whole activations. Each has one definition on doubles here, which the
+ * scalar kernels use element by element and the tests hold the vector kernels to.
+ */
+public enum UnaryFunction {
+    EXP {
+        @Override
+        public double apply(double v) {
+            return Math.exp(v);
+        }
+    },
+    LOG {
+        @Override
+        public double apply(double v) {
+            return Math.log(v);
+        }
+    },
+    TANH {
+        @Override
+        public double apply(double v) {
+            return Math.tanh(v);
+        }
+    },
+    /** 1 / (1 + e^-v), written so that exp's argument is never positive and so never overflows. */
+    SIGMOID {
+        @Override
+        public double apply(double v) {
+            if (v >= 0) {
+                return 1 / (1 + Math.exp(-v));
+            }
+            double e = Math.exp(v);
+            return e / (1 + e);
+        }
+    },
+    /** max(v, 0), with NaN staying NaN as in PyTorch. */
+    RELU {
+        @Override
+        public double apply(double v) {
+            return v > 0 || Double.isNaN(v) ? v : 0.0;
+        }
+    };
+
+    /** The function on one value, exactly (to double rounding): the reference. */
+    public abstract double apply(double v);
+}

@@ -1,0 +1,156 @@
+package dev.kiln.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.kiln.Kiln;
+import org.junit.jupiter.api.Test;
+
+/** Products split over threads: the same bits for any thread count, and no split where it cannot pay. */
+class GemmThreadsTest {
+
+    /** m, n, k of products cut by columns and by rows, with ragged last parts (split whatever their size). */
+    static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}};
+
+    @Test
+    void sgemmGivesTheSameBitsForEveryThreadCount() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            for (int[] s : SHAPES) {
+                int m = s[0], n = s[1], k = s[2];
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        float[] a = randomFloats(rnd, m * k + 3), b = randomFloats(rnd, k * n + 5);
+                        int aRs = ta ? 1 : k, aCs = ta ? m : 1, bRs = tb ? 1 : n, bCs = tb ? k : 1;
+                        float[] one = new float[m * n + 2];
+                        Gemm.gemm(provider, 1, 0, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, one, 2);
+                        for (int threads : new int[] {2, 3}) {
+                            float[] many = new float[m * n + 2];
+                            Gemm.gemm(provider, threads, 0, m, n, k, a, 3, aRs, aCs, b, 5, bRs, bCs, many, 2);
+                            assertThat(many).as("%s %dx%dx%d ta=%s tb=%s, %d threads", provider.name(), m, n, k, ta, tb,
+                                    threads).isEqualTo(one);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void dgemmGivesTheSameBitsForEveryThreadCount() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            for (int[] s : SHAPES) {
+                int m = s[0], n = s[1], k = s[2];
+                double[] a = rnd.doubles(m * k, -1, 1).toArray(), b = rnd.doubles(k * n, -1, 1).toArray();
+                double[] one = new double[m * n];
+                Gemm.gemm(provider, 1, 0, m, n, k, a, 0, 1, m, b, 0, n, 1, one, 0);
+                for (int threads : new int[] {2, 3}) {
+                    double[] many = new double[m * n];
+                    Gemm.gemm(provider, threads, 0, m, n, k, a, 0, 1, m, b, 0, n, 1, many, 0);
+                    assertThat(many).as("%s %dx%dx%d, %d threads", provider.name(), m, n, k, threads).isEqualTo(one);
+                }
+            }
+        }
+    }
+
+    @Test
+    void smallProductsStayOnTheCallingThread() {
+        long min = Gemm.PARALLEL_MIN_WORK;
+        assertThat(Gemm.Split.of(2, min, 16, 13, 128)).isNull();    // temperature's layer
+        assertThat(Gemm.Split.of(2, min, 128, 100, 10)).isNull();   // fizzbuzz's
+        assertThat(Gemm.Split.of(2, min, 64, 100, 1000)).isNull();  // the two-layer net's
+        assertThat(Gemm.Split.of(2, min, 256, 256, 511)).isNull();  // just under the threshold
+        assertThat(Gemm.Split.of(1, min, 1024, 1024, 1024)).isNull();
+        assertThat(Gemm.Split.of(2, min, 256, 256, 512)).isNotNull();
+        assertThat(Gemm.Split.of(2, min, 256, 512, 784)).isNotNull(); // the MLP's first layer
+        assertThat(Gemm.Split.of(8, 0, 1, 1, 1 << 22)).as("nothing to split").isNull();
+    }
+
+    @Test
+    void partsCoverTheProductInWholeTiles() {
+        for (int[] s : new int[][] {{256, 512, 784}, {512, 784, 256}, {1000, 70, 600}, {64, 100, 1000}}) {
+            for (int threads = 2; threads <= 7; threads++) {
+                Gemm.Split split = Gemm.Split.of(threads, 0, s[0], s[1], s[2]);
+                assertThat(split).isNotNull();
+                assertThat(split.start(0)).isZero();
+                assertThat(split.start(split.parts())).isEqualTo(split.byColumns() ? s[1] : s[0]);
+                for (int t = 0; t < split.parts(); t++) {
+                    assertThat(split.start(t) % split.granule()).isZero();
+                    assertThat(split.start(t + 1)).isGreaterThan(split.start(t));
+                }
+            }
+        }
+    }
+
+    @Test
+    void largeProductsUseThePool() {
+        if (Threads.PROCESSORS < 2) {
+            return; // one processor: no pool to use
+        }
+        Seen threads = new Seen();
+        Threads.run(2, t -> threads.add(Thread.currentThread()));
+        assertThat(threads.names()).hasSize(2).anySatisfy(name -> assertThat(name).startsWith("kiln-kernels-"));
+        assertThat(threads.all()).filteredOn(t -> t != Thread.currentThread()).allMatch(Thread::isDaemon);
+    }
+
+    @Test
+    void aFailingPartFailsTheCallAfterAllPartsRan() {
+        AtomicInteger ran = new AtomicInteger();
+        assertThatThrownBy(() -> Threads.run(3, t -> {
+            ran.incrementAndGet();
+            if (t == 1) {
+                throw new IllegalStateException("part 1 failed");
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessage("part 1 failed");
+        assertThat(ran).hasValue(3);
+    }
+
+    @Test
+    void setNumThreadsValidatesAndRoundTrips() {
+        int before = Kiln.numThreads();
+        try {
+            Kiln.setNumThreads(1);
+            assertThat(Kiln.numThreads()).isEqualTo(1);
+            assertThatThrownBy(() -> Kiln.setNumThreads(0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("setNumThreads: expected a number of threads from 1 to " + Threads.PROCESSORS
+                            + " (the processors available to this JVM), but found 0");
+            assertThatThrownBy(() -> Kiln.setNumThreads(Threads.PROCESSORS + 1))
+                    .hasMessageContaining("but found " + (Threads.PROCESSORS + 1));
+            assertThat(Kiln.numThreads()).isEqualTo(1);
+        } finally {
+            Kiln.setNumThreads(before);
+        }
+    }
+
+    private static float[] randomFloats(SplittableRandom rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    /** The threads that ran the parts. */
+    private static final class Seen {
+        private final java.util.Set<Thread> seen = ConcurrentHashMap.newKeySet();
+
+        void add(Thread t) {
+            seen.add(t);
+        }
+
+        List<Thread> all() {
+            return new ArrayList<>(seen);
+        }
+
+        List<String> names() {
+            return all().stream().map(Thread::getName).toList();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.kiln.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The elementwise kernels of every provider against {@link UnaryFunction#apply} at sizes around the
+ * vector lengths (the vector loop, its tail, and both), with special values among random ones.
+ *
+ * <p>Tolerance: float32 results are held to {@code torch.testing.assert_close}'s float32 defaults
+ * (|got - expected| <= 1e-5 + 1.3e-6 |expected|), the exact value rounded once being the
+ * expectation; float64 results to 1e-12 relative. NaN must stay NaN, infinities must match.
+ */
+class UnaryKernelsTest {
+    static final int[] SIZES = {0, 1, 4, 6, 8, 13, 17, 31, 1024, 1031};
+    static final double[] SPECIAL = {0.0, -0.0, 1.0, -1.0, Double.NaN, Double.POSITIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, 88.0, -88.0, 100.0, -100.0, 1e-30, -1e-30, 20.0, -20.0};
+
+    private static double[] inputs(UnaryFunction f, int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            // A special value now and then, at positions that land both in vectors and in the tail.
+            x[i] = i % 7 == 3 ? SPECIAL[(i / 7) % SPECIAL.length]
+                    : f == UnaryFunction.LOG ? rnd.nextDouble() * 100 : rnd.nextDouble() * 40 - 20;
+        }
+        return x;
+    }
+
+    @Test
+    void floatKernelsMatchTheDefinition() {
+        for (UnaryFunction f : UnaryFunction.values()) {
+            for (int n : SIZES) {
+                double[] x = inputs(f, n, n * 31L + f.ordinal());
+                float[] xf = new float[n];
+                for (int i = 0; i < n; i++) {
+                    xf[i] = (float) x[i];
+                }
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] out = new float[n];
+                    provider.unary(f, xf, out);
+                    for (int i = 0; i < n; i++) {
+                        double expected = (float) f.apply(xf[i]);
+                        check(provider.name() + " " + f + " n=" + n + " x[" + i + "]=" + xf[i], out[i], expected,
+                                1e-5, 1.3e-6);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void doubleKernelsMatchTheDefinition() {
+        for (UnaryFunction f : UnaryFunction.values()) {
+            for (int n : SIZES) {
+                double[] x = inputs(f, n, n * 17L + f.ordinal());
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    double[] out = new double[n];
+                    provider.unary(f, x, out);
+                    for (int i = 0; i < n; i++) {
+                        check(provider.name() + " " + f + " n=" + n + " x[" + i + "]=" + x[i], out[i], f.apply(x[i]),
+                                1e-300, 1e-12);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void providersAgreeOnActivationSizedArrays() {
+        // A 256 x 512 activation, as in the MLP: the vector kernel against the scalar one.
+        SplittableRandom rnd = new SplittableRandom(9);
+        float[] x = new float[256 * 512];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        for (UnaryFunction f : new UnaryFunction[] {UnaryFunction.EXP, UnaryFunction.TANH, UnaryFunction.SIGMOID,
+                UnaryFunction.RELU}) {
+            float[] expected = new float[x.length];
+            Kernels.scalar().unary(f, x, expected);
+            for (KernelProvider provider : GemmKernelsTest.providers()) {
+                float[] got = new float[x.length];
+                provider.unary(f, x, got);
+                for (int i = 0; i < x.length; i++) {
+                    check(provider.name() + " " + f + " at " + i, got[i], expected[i], 1e-5, 1.3e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reluKeepsNaNAndZeroesNegativeZero() {
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            float[] x = new float[40];
+            x[3] = Float.NaN;
+            x[20] = -0f;
+            x[21] = -5f;
+            x[39] = Float.NaN;
+            float[] out = new float[40];
+            provider.unary(UnaryFunction.RELU, x, out);
+            assertThat(out[3]).as(provider.name()).isNaN();
+            assertThat(out[39]).as(provider.name()).isNaN();
+            assertThat(Float.floatToRawIntBits(out[21])).as(provider.name()).isZero();
+        }
+    }
+
+    private static void check(String what, double got, double expected, double atol, double rtol) {
+        if (Double.isNaN(expected)) {
+            if (!Double.isNaN(got)) {
+                fail(what + ": expected NaN, got " + got);
+            }
+            return;
+        }
+        if (Double.isInfinite(expected)) {
+            if (got != expected) {
+                fail(what + ": expected " + expected + ", got " + got);
+            }
+            return;
+        }
+        if (!(Math.abs(got - expected) <= atol + rtol * Math.abs(expected))) {
+            fail(what + ": expected " + expected + ", got " + got);
+        }
+    }
+}
