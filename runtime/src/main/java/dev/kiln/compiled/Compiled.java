@@ -5,6 +5,9 @@ import dev.kiln.Parameter;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.TensorAccess;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
+import dev.kiln.kernels.UnaryFunction;
 import dev.kiln.nn.Dropout;
 import dev.kiln.nn.F;
 import dev.kiln.nn.Linear;
@@ -82,62 +85,49 @@ public final class Compiled {
     }
 
     // Transcendental activations over whole arrays: out[i] = f(in[i]) for every element of in, by the
-    // runtime's elementwise kernels, so the compiled path gives the eager numbers.
+    // provider's kernel for f (Vector API loops where the incubator module is present), the same
+    // kernel the eager operations use, so both paths give the same numbers.
+
+    private static final KernelProvider KERNELS = Kernels.provider();
 
     /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
     public static void sigmoid(float[] in, float[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = (float) (1 / (1 + Math.exp(-in[i])));
-        }
+        KERNELS.unary(UnaryFunction.SIGMOID, in, out);
     }
 
     /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
     public static void sigmoid(double[] in, double[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = 1 / (1 + Math.exp(-in[i]));
-        }
+        KERNELS.unary(UnaryFunction.SIGMOID, in, out);
     }
 
     /** {@code out[i] = tanh(in[i])}. */
     public static void tanh(float[] in, float[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = (float) Math.tanh(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.TANH, in, out);
     }
 
     /** {@code out[i] = tanh(in[i])}. */
     public static void tanh(double[] in, double[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = Math.tanh(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.TANH, in, out);
     }
 
     /** {@code out[i] = exp(in[i])}. */
     public static void exp(float[] in, float[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = (float) Math.exp(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.EXP, in, out);
     }
 
     /** {@code out[i] = exp(in[i])}. */
     public static void exp(double[] in, double[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = Math.exp(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.EXP, in, out);
     }
 
     /** {@code out[i] = log(in[i])}. */
     public static void log(float[] in, float[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = (float) Math.log(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.LOG, in, out);
     }
 
     /** {@code out[i] = log(in[i])}. */
     public static void log(double[] in, double[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = Math.log(in[i]);
-        }
+        KERNELS.unary(UnaryFunction.LOG, in, out);
     }
 
     /**
