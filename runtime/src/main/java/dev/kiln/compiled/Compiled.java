@@ -90,6 +90,26 @@ public final class Compiled {
 
     private static final KernelProvider KERNELS = Kernels.provider();
 
+    /** {@code out[r * cols + c] += bias[c]}: a Linear layer's bias added to each row of its GEMM's output. */
+    public static void addBias(float[] out, float[] bias, int rows, int cols) {
+        KERNELS.addRowVector(out, bias, rows, cols);
+    }
+
+    /** {@code out[r * cols + c] += bias[c]}: a Linear layer's bias added to each row of its GEMM's output. */
+    public static void addBias(double[] out, double[] bias, int rows, int cols) {
+        KERNELS.addRowVector(out, bias, rows, cols);
+    }
+
+    /** {@code out[i] = max(in[i], 0)}, NaN staying NaN. */
+    public static void relu(float[] in, float[] out) {
+        KERNELS.unary(UnaryFunction.RELU, in, out);
+    }
+
+    /** {@code out[i] = max(in[i], 0)}, NaN staying NaN. */
+    public static void relu(double[] in, double[] out) {
+        KERNELS.unary(UnaryFunction.RELU, in, out);
+    }
+
     /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
     public static void sigmoid(float[] in, float[] out) {
         KERNELS.unary(UnaryFunction.SIGMOID, in, out);

@@ -45,4 +45,13 @@ public interface KernelProvider {
 
     /** {@code out[i] = f(x[i])} in double precision; see {@link #unary(UnaryFunction, float[], float[])}. */
     void unary(UnaryFunction f, double[] x, double[] out);
+
+    /**
+     * {@code out[r * cols + c] += row[c]} for every row r below {@code rows}: a bias added to each row
+     * of a row-major matrix, one rounding per element as in any float addition.
+     */
+    void addRowVector(float[] out, float[] row, int rows, int cols);
+
+    /** {@link #addRowVector(float[], float[], int, int)} in double precision. */
+    void addRowVector(double[] out, double[] row, int rows, int cols);
 }

@@ -212,4 +212,24 @@ final class ScalarKernels implements KernelProvider {
             out[i] = f.apply(x[i]);
         }
     }
+
+    @Override
+    public void addRowVector(float[] out, float[] row, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                out[base + c] += row[c];
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(double[] out, double[] row, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                out[base + c] += row[c];
+            }
+        }
+    }
 }

@@ -1283,4 +1283,35 @@ final class VectorKernels implements KernelProvider {
             out[i] = f.apply(x[i]);
         }
     }
+
+    @Override
+    public void addRowVector(float[] out, float[] row, int rows, int cols) {
+        int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            int c = 0;
+            for (; c < bound; c += L) {
+                FloatVector.fromArray(FS, out, base + c).add(FloatVector.fromArray(FS, row, c)).intoArray(out, base + c);
+            }
+            for (; c < cols; c++) {
+                out[base + c] += row[c];
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(double[] out, double[] row, int rows, int cols) {
+        int lanes = DS.length();
+        int bound = DS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            int c = 0;
+            for (; c < bound; c += lanes) {
+                DoubleVector.fromArray(DS, out, base + c).add(DoubleVector.fromArray(DS, row, c)).intoArray(out, base + c);
+            }
+            for (; c < cols; c++) {
+                out[base + c] += row[c];
+            }
+        }
+    }
 }

@@ -93,6 +93,39 @@ class UnaryKernelsTest {
     }
 
     @Test
+    void addingARowVectorGivesTheSumOfEachElementAndItsColumnsValue() {
+        for (int cols : SIZES) {
+            for (int rows : new int[] {0, 1, 3, 7}) {
+                SplittableRandom rnd = new SplittableRandom(rows * 1000L + cols);
+                float[] start = new float[rows * cols];
+                float[] row = new float[cols];
+                double[] startD = new double[rows * cols];
+                double[] rowD = new double[cols];
+                for (int i = 0; i < start.length; i++) {
+                    startD[i] = rnd.nextDouble(-3, 3);
+                    start[i] = (float) startD[i];
+                }
+                for (int c = 0; c < cols; c++) {
+                    rowD[c] = rnd.nextDouble(-3, 3);
+                    row[c] = (float) rowD[c];
+                }
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] out = start.clone();
+                    double[] outD = startD.clone();
+                    provider.addRowVector(out, row, rows, cols);
+                    provider.addRowVector(outD, rowD, rows, cols);
+                    for (int i = 0; i < out.length; i++) {
+                        assertThat(out[i]).as(provider.name() + " float rows=" + rows + " cols=" + cols + " i=" + i)
+                                .isEqualTo(start[i] + row[i % cols]);
+                        assertThat(outD[i]).as(provider.name() + " double rows=" + rows + " cols=" + cols + " i=" + i)
+                                .isEqualTo(startD[i] + rowD[i % cols]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void reluKeepsNaNAndZeroesNegativeZero() {
         for (KernelProvider provider : GemmKernelsTest.providers()) {
             float[] x = new float[40];

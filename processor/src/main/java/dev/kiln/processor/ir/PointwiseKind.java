@@ -31,11 +31,12 @@ public enum PointwiseKind {
     public enum Needs { INPUT, OUTPUT, NOTHING }
 
     /**
-     * Whether the forward is a transcendental function the runtime has a vectorised kernel for: a
-     * pass of that kernel over a whole array beats computing it element by element in a fused loop.
+     * Whether the runtime has a vectorised kernel for the forward: a pass of that kernel over a whole
+     * (cache-resident) array beats computing it element by element in a fused loop, which the JIT
+     * does not vectorise for transcendental functions or for {@code Math.max}'s NaN rules.
      */
     public boolean vectorised() {
-        return this == SIGMOID || this == TANH || this == EXP || this == LOG;
+        return this == RELU || this == SIGMOID || this == TANH || this == EXP || this == LOG;
     }
 
     private final Needs needs;

@@ -524,6 +524,11 @@ public final class KilnWriter {
         if (!d.linear().bias() && d.pointwise().isEmpty()) {
             return;
         }
+        if (d.pointwise().isEmpty()) {
+            m.addComment("bias, a vectorised pass over the GEMM's output");
+            m.addStatement("$T.addBias($N, $N, n, $N)", COMPILED, target, names.get("biasData" + s), out);
+            return;
+        }
         for (Op op : d.pointwise()) {
             m.addCode(line(op));
         }
