@@ -54,4 +54,14 @@ public interface KernelProvider {
 
     /** {@link #addRowVector(float[], float[], int, int)} in double precision. */
     void addRowVector(double[] out, double[] row, int rows, int cols);
+
+    /**
+     * Adam's step on {@code n} float32 elements, in place: with {@code p = theta * shrink} and
+     * {@code d = (maximize ? -g : g) + l2 * p}, {@code m = beta1 m + (1 - beta1) d},
+     * {@code v = beta2 v + (1 - beta2) d^2} and {@code theta = p - stepSize * m / (sqrt(v) / bc2Sqrt + eps)}.
+     * The scalar kernels compute each element in double and round once; the vector kernels compute in
+     * float (within float32 tolerance of that).
+     */
+    void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1, double beta2,
+              double stepSize, double bc2Sqrt, double eps, double l2, double shrink, boolean maximize);
 }

@@ -232,4 +232,27 @@ final class ScalarKernels implements KernelProvider {
             }
         }
     }
+
+    @Override
+    public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
+                     double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
+                     boolean maximize) {
+        for (int i = 0; i < n; i++) {
+            theta[thetaAt + i] = (float) adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2, stepSize,
+                    bc2Sqrt, eps, l2, shrink, maximize);
+        }
+    }
+
+    /** One element of {@link #adam}, in double, updating m[i] and v[i]; the new parameter value. */
+    static double adamElement(float[] theta, int at, float gradient, float[] m, float[] v, int i, double beta1,
+                              double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
+                              boolean maximize) {
+        double p = theta[at] * shrink;
+        double d = (maximize ? -gradient : gradient) + l2 * p;
+        double mi = beta1 * m[i] + (1 - beta1) * d;
+        double vi = beta2 * v[i] + (1 - beta2) * d * d;
+        m[i] = (float) mi;
+        v[i] = (float) vi;
+        return p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
 }

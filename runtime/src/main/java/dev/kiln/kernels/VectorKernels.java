@@ -1314,4 +1314,34 @@ final class VectorKernels implements KernelProvider {
             }
         }
     }
+
+    @Override
+    public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
+                     double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
+                     boolean maximize) {
+        float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
+        float step = (float) stepSize, bc2 = (float) bc2Sqrt, e = (float) eps, decay = (float) l2, s = (float) shrink;
+        int bound = FS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector p = FloatVector.fromArray(FS, theta, thetaAt + i).mul(s);
+            FloatVector d = FloatVector.fromArray(FS, g, gAt + i);
+            if (maximize) {
+                d = d.neg();
+            }
+            if (l2 != 0) {
+                d = d.add(p.mul(decay));
+            }
+            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(d.mul(c1));
+            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(d.mul(d).mul(c2));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector denominator = vi.sqrt().div(bc2).add(e);
+            p.sub(mi.mul(step).div(denominator)).intoArray(theta, thetaAt + i);
+        }
+        for (; i < n; i++) {
+            theta[thetaAt + i] = (float) ScalarKernels.adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2,
+                    stepSize, bc2Sqrt, eps, l2, shrink, maximize);
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package dev.kiln.optim;
 
 import dev.kiln.Tensor;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +104,8 @@ public final class Adam extends Optimizer {
     }
 
     /** Adam's step for one parameter; {@code decoupled} applies weight decay as AdamW does. */
+    private static final KernelProvider ADAM_KERNELS = Kernels.provider();
+
     static void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state, boolean decoupled) {
         // The parameter is checked first, so that one that cannot be written fails before its state changes.
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
@@ -120,6 +124,14 @@ public final class Adam extends Optimizer {
         // Adam adds λθ to the gradient; AdamW instead shrinks θ by the factor 1 − γλ before the step.
         double l2 = decoupled ? 0 : weightDecay, shrink = decoupled ? 1 - lr * weightDecay : 1;
 
+        if (!amsgrad && theta instanceof float[] thetaF && g instanceof float[] gF && expAvg instanceof float[] mF
+                && expAvgSq instanceof float[] vF) {
+            // float32, the common case: the provider's kernel (a Vector API loop where available)
+            ADAM_KERNELS.adam(thetaF, thetaAt, gF, gAt, mF, vF, param.numel(), beta1, beta2, stepSize,
+                    biasCorrection2Sqrt, eps, l2, shrink, maximize);
+            FusedUpdate.finish(param, target);
+            return;
+        }
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i) * shrink;
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, l2);
