@@ -19,16 +19,6 @@ public final class Compiled {
 
     private Compiled() {}
 
-    /** True when every tensor holds float32, the element type the generated loops are written for. */
-    public static boolean allFloat32(Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t.dtype() != DType.FLOAT32) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * The element type all {@code tensors} share, or null when they differ: generated classes have
      * loops for float32 and float64 and run the eager forward otherwise.
@@ -84,9 +74,8 @@ public final class Compiled {
         return ACCESS.wrap(DType.FLOAT64, data, dims);
     }
 
-    // Transcendental activations over whole arrays: out[i] = f(in[i]) for every element of in, by the
-    // provider's kernel for f (Vector API loops where the incubator module is present), the same
-    // kernel the eager operations use, so both paths give the same numbers.
+    // Whole-array passes by the provider's kernels (Vector API loops where the incubator module is
+    // present), the same kernels the eager operations use, so both paths give the same numbers.
 
     private static final KernelProvider KERNELS = Kernels.provider();
 
@@ -100,54 +89,14 @@ public final class Compiled {
         KERNELS.addRowVector(out, bias, rows, cols);
     }
 
-    /** {@code out[i] = max(in[i], 0)}, NaN staying NaN. */
-    public static void relu(float[] in, float[] out) {
-        KERNELS.unary(UnaryFunction.RELU, in, out);
+    /** {@code out[i] = f(in[i])} for every element of {@code in}: a vectorised activation pass. */
+    public static void unary(UnaryFunction f, float[] in, float[] out) {
+        KERNELS.unary(f, in, out);
     }
 
-    /** {@code out[i] = max(in[i], 0)}, NaN staying NaN. */
-    public static void relu(double[] in, double[] out) {
-        KERNELS.unary(UnaryFunction.RELU, in, out);
-    }
-
-    /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
-    public static void sigmoid(float[] in, float[] out) {
-        KERNELS.unary(UnaryFunction.SIGMOID, in, out);
-    }
-
-    /** {@code out[i] = 1 / (1 + exp(-in[i]))}. */
-    public static void sigmoid(double[] in, double[] out) {
-        KERNELS.unary(UnaryFunction.SIGMOID, in, out);
-    }
-
-    /** {@code out[i] = tanh(in[i])}. */
-    public static void tanh(float[] in, float[] out) {
-        KERNELS.unary(UnaryFunction.TANH, in, out);
-    }
-
-    /** {@code out[i] = tanh(in[i])}. */
-    public static void tanh(double[] in, double[] out) {
-        KERNELS.unary(UnaryFunction.TANH, in, out);
-    }
-
-    /** {@code out[i] = exp(in[i])}. */
-    public static void exp(float[] in, float[] out) {
-        KERNELS.unary(UnaryFunction.EXP, in, out);
-    }
-
-    /** {@code out[i] = exp(in[i])}. */
-    public static void exp(double[] in, double[] out) {
-        KERNELS.unary(UnaryFunction.EXP, in, out);
-    }
-
-    /** {@code out[i] = log(in[i])}. */
-    public static void log(float[] in, float[] out) {
-        KERNELS.unary(UnaryFunction.LOG, in, out);
-    }
-
-    /** {@code out[i] = log(in[i])}. */
-    public static void log(double[] in, double[] out) {
-        KERNELS.unary(UnaryFunction.LOG, in, out);
+    /** {@code out[i] = f(in[i])} for every element of {@code in}: a vectorised activation pass. */
+    public static void unary(UnaryFunction f, double[] in, double[] out) {
+        KERNELS.unary(f, in, out);
     }
 
     /**

@@ -36,7 +36,15 @@ public enum PointwiseKind {
      * does not vectorise for transcendental functions or for {@code Math.max}'s NaN rules.
      */
     public boolean vectorised() {
-        return this == RELU || this == SIGMOID || this == TANH || this == EXP || this == LOG;
+        return unaryFunction() != null;
+    }
+
+    /** The runtime's {@code dev.kiln.kernels.UnaryFunction} constant with the kernel, or null for none. */
+    public String unaryFunction() {
+        return switch (this) {
+            case RELU, SIGMOID, TANH, EXP, LOG -> name();
+            default -> null;
+        };
     }
 
     private final Needs needs;

@@ -34,6 +34,7 @@ public final class KilnWriter {
     private static final ClassName GRAPH = ClassName.get("dev.kiln.autograd", "Graph");
     private static final ClassName SAVED = GRAPH.nestedClass("Saved");
     private static final ClassName GEMM = ClassName.get("dev.kiln.kernels", "Gemm");
+    private static final ClassName UNARY_FUNCTION = ClassName.get("dev.kiln.kernels", "UnaryFunction");
     private static final ClassName LINEAR = ClassName.get("dev.kiln.nn", "Linear");
     private static final ClassName DROPOUT = ClassName.get("dev.kiln.nn", "Dropout");
     private static final ClassName DTYPE = ClassName.get("dev.kiln", "DType");
@@ -511,7 +512,7 @@ public final class KilnWriter {
     private void vectorised(MethodSpec.Builder m, Fusion.Vectorised v) {
         m.addCode(line(v.function()));
         m.addComment("a vectorised pass over the whole array");
-        m.addStatement("$T.$L($N, $N)", COMPILED, v.function().kind().name().toLowerCase(java.util.Locale.ROOT),
+        m.addStatement("$T.unary($T.$L, $N, $N)", COMPILED, UNARY_FUNCTION, v.function().kind().unaryFunction(),
                 value(v.from()), value(v.to()));
     }
 
