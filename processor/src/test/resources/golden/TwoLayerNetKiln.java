@@ -6,6 +6,8 @@ import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
 import dev.kiln.compiled.ActivationPool;
 import dev.kiln.compiled.Compiled;
+import dev.kiln.compiled.FusedStep;
+import dev.kiln.compiled.LossGradient;
 import dev.kiln.kernels.Gemm;
 import dev.kiln.nn.Linear;
 import javax.annotation.processing.Generated;
@@ -33,7 +35,7 @@ import javax.annotation.processing.Generated;
  * <p>An instance owns its buffers: use it from one thread at a time.
  */
 @Generated("dev.kiln.processor.ModelProcessor")
-public final class TwoLayerNetKiln extends TwoLayerNet {
+public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
     /**
      * Saved activations; see the class comment.
      */
@@ -278,6 +280,164 @@ public final class TwoLayerNetKiln extends TwoLayerNet {
         scratch.release();
         lease.release();
         return grads;
+    }
+
+    @Override
+    public double trainingStep(Tensor x, Tensor y, LossGradient loss) {
+        Layers layers = layers();
+        DType type = Compiled.commonType(x, layers.linear1().weight(), layers.linear2().weight());
+        if (type == DType.FLOAT32) {
+            return trainingStepFloat32(x, y, loss, layers);
+        }
+        if (type == DType.FLOAT64) {
+            return trainingStepFloat64(x, y, loss, layers);
+        }
+        // other or mixed element types: the eager step
+        return loss.eager(this, x, y);
+    }
+
+    /**
+     * {@link #trainingStep} in float loops, with no tape: the forward as in {@link #forwardFloat32},
+     * the loss and its gradient in one pass, and the backward as in {@link #backwardFloat32},
+     * writing each parameter's gradient into its {@code grad()}.
+     */
+    private double trainingStepFloat32(Tensor x, Tensor y, LossGradient loss, Layers layers) {
+        Linear linear1 = layers.linear1();
+        Linear linear2 = layers.linear2();
+        Parameter linear1Weight = linear1.weight();
+        Parameter linear2Weight = linear2.weight();
+        Compiled.checkInput(linear1, x);
+        // leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows
+        int n = Compiled.rows(x);
+        int inFeatures = x.size(-1);
+        int linear1Features = linear1.outFeatures();
+        Compiled.checkFeatures(linear2, n, linear1Features);
+        int linear2Features = linear2.outFeatures();
+        int[] outputDims = Compiled.shapeWithLast(x, linear2Features);
+        if (!loss.accepts(DType.FLOAT32, outputDims, y)) {
+            // a loss or target the fused gradient does not take: the eager step gives its result or message
+            return loss.eager(this, x, y);
+        }
+        float[] input = Compiled.floats(x);
+        float[] linear1WeightData = Compiled.floats(linear1Weight);
+        float[] linear2WeightData = Compiled.floats(linear2Weight);
+        ActivationPool.Lease lease = activations.acquire(n * linear1Features, n * linear1Features, n * linear2Features);
+        float[] linear1Out = lease.floats(0);
+        float[] clampOut = lease.floats(1);
+        float[] linear2Out = lease.floats(2);
+        // line 19: linear1.invoke(x)
+        Gemm.gemm(n, linear1Features, inFeatures, input, 0, inFeatures, 1, linear1WeightData, 0, 1, inFeatures, linear1Out, 0);
+        // line 19: linear1.invoke(x).clampMin(0)
+        // activations, one pass over the GEMM's output
+        for (int i = 0; i < n * linear1Features; i++) {
+            float v1 = linear1Out[i];
+            float v2 = (float) (Math.max(v1, 0.0));
+            clampOut[i] = v2;
+        }
+        // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+        Gemm.gemm(n, linear2Features, linear1Features, clampOut, 0, linear1Features, 1, linear2WeightData, 0, 1, linear1Features, linear2Out, 0);
+        ActivationPool.Lease scratch = gradients.acquire(n * linear1Features, n * linear2Features);
+        float[] clampGrad = scratch.floats(0);
+        float[] gradOut = scratch.floats(1);
+        // the loss and its gradient with respect to the output, in one pass
+        double value = loss.apply(linear2Out, n, linear2Features, y, gradOut);
+        // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+        if (linear2Weight.requiresGrad()) {
+            // dW = g^T input
+            float[] dW = Compiled.gradFloats(linear2Weight);
+            Gemm.gemm(linear2Features, linear1Features, n, gradOut, 0, 1, linear2Features, clampOut, 0, linear1Features, 1, dW, 0);
+        }
+        // the gradient of the layer's input = g W
+        Gemm.gemm(n, linear1Features, linear2Features, gradOut, 0, linear2Features, 1, linear2WeightData, 0, linear1Features, 1, clampGrad, 0);
+        // line 19: linear1.invoke(x).clampMin(0)
+        // activation derivatives folded into the incoming gradient
+        for (int i = 0; i < n * linear1Features; i++) {
+            float g = clampGrad[i];
+            float a1 = linear1Out[i];
+            g = a1 >= 0.0 ? g : 0f;
+            clampGrad[i] = g;
+        }
+        // line 19: linear1.invoke(x)
+        if (linear1Weight.requiresGrad()) {
+            // dW = g^T input
+            float[] dW = Compiled.gradFloats(linear1Weight);
+            Gemm.gemm(linear1Features, inFeatures, n, clampGrad, 0, 1, linear1Features, input, 0, inFeatures, 1, dW, 0);
+        }
+        scratch.release();
+        lease.release();
+        return value;
+    }
+
+    /**
+     * {@link #trainingStep} in double loops, with no tape: the forward as in {@link #forwardFloat64},
+     * the loss and its gradient in one pass, and the backward as in {@link #backwardFloat64},
+     * writing each parameter's gradient into its {@code grad()}.
+     */
+    private double trainingStepFloat64(Tensor x, Tensor y, LossGradient loss, Layers layers) {
+        Linear linear1 = layers.linear1();
+        Linear linear2 = layers.linear2();
+        Parameter linear1Weight = linear1.weight();
+        Parameter linear2Weight = linear2.weight();
+        Compiled.checkInput(linear1, x);
+        // leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows
+        int n = Compiled.rows(x);
+        int inFeatures = x.size(-1);
+        int linear1Features = linear1.outFeatures();
+        Compiled.checkFeatures(linear2, n, linear1Features);
+        int linear2Features = linear2.outFeatures();
+        int[] outputDims = Compiled.shapeWithLast(x, linear2Features);
+        if (!loss.accepts(DType.FLOAT64, outputDims, y)) {
+            // a loss or target the fused gradient does not take: the eager step gives its result or message
+            return loss.eager(this, x, y);
+        }
+        double[] input = Compiled.doubles(x);
+        double[] linear1WeightData = Compiled.doubles(linear1Weight);
+        double[] linear2WeightData = Compiled.doubles(linear2Weight);
+        ActivationPool.Lease lease = activations.acquireDoubles(n * linear1Features, n * linear1Features, n * linear2Features);
+        double[] linear1Out = lease.doubles(0);
+        double[] clampOut = lease.doubles(1);
+        double[] linear2Out = lease.doubles(2);
+        // line 19: linear1.invoke(x)
+        Gemm.gemm(n, linear1Features, inFeatures, input, 0, inFeatures, 1, linear1WeightData, 0, 1, inFeatures, linear1Out, 0);
+        // line 19: linear1.invoke(x).clampMin(0)
+        // activations, one pass over the GEMM's output
+        for (int i = 0; i < n * linear1Features; i++) {
+            double v1 = linear1Out[i];
+            double v2 = Math.max(v1, 0.0);
+            clampOut[i] = v2;
+        }
+        // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+        Gemm.gemm(n, linear2Features, linear1Features, clampOut, 0, linear1Features, 1, linear2WeightData, 0, 1, linear1Features, linear2Out, 0);
+        ActivationPool.Lease scratch = gradients.acquireDoubles(n * linear1Features, n * linear2Features);
+        double[] clampGrad = scratch.doubles(0);
+        double[] gradOut = scratch.doubles(1);
+        // the loss and its gradient with respect to the output, in one pass
+        double value = loss.apply(linear2Out, n, linear2Features, y, gradOut);
+        // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+        if (linear2Weight.requiresGrad()) {
+            // dW = g^T input
+            double[] dW = Compiled.gradDoubles(linear2Weight);
+            Gemm.gemm(linear2Features, linear1Features, n, gradOut, 0, 1, linear2Features, clampOut, 0, linear1Features, 1, dW, 0);
+        }
+        // the gradient of the layer's input = g W
+        Gemm.gemm(n, linear1Features, linear2Features, gradOut, 0, linear2Features, 1, linear2WeightData, 0, linear1Features, 1, clampGrad, 0);
+        // line 19: linear1.invoke(x).clampMin(0)
+        // activation derivatives folded into the incoming gradient
+        for (int i = 0; i < n * linear1Features; i++) {
+            double g = clampGrad[i];
+            double a1 = linear1Out[i];
+            g = a1 >= 0.0 ? g : 0.0;
+            clampGrad[i] = g;
+        }
+        // line 19: linear1.invoke(x)
+        if (linear1Weight.requiresGrad()) {
+            // dW = g^T input
+            double[] dW = Compiled.gradDoubles(linear1Weight);
+            Gemm.gemm(linear1Features, inFeatures, n, clampGrad, 0, 1, linear1Features, input, 0, inFeatures, 1, dW, 0);
+        }
+        scratch.release();
+        lease.release();
+        return value;
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.kiln.loss.MSELoss;
 import dev.kiln.loss.Reduction;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.SGD;
+import dev.kiln.optim.TrainingStep;
 
 /**
  * The 64x1000 -> 100 -> 10 net as a custom module, the {@code @Model} class {@link TwoLayerNet}, trained
@@ -71,13 +72,15 @@ public final class CustomModule implements Example {
         o.info("");
         o.info("time per training step (zero_grad, forward, loss, backward, step), mean of " + TIMED_STEPS
                 + " steps after " + WARMUP_STEPS + " warm-up steps:");
-        double compiledMs = millisPerStep(compiled(), x, y);
-        double eagerMs = millisPerStep(eager(), x, y);
+        double compiledMs = millisPerStep(compiled(), x, y, false);
+        double fusedMs = millisPerStep(compiled(), x, y, true);
+        double eagerMs = millisPerStep(eager(), x, y, false);
         o.result(String.format(Locale.ROOT, "compiled (TwoLayerNetKiln): %.3f ms per step", compiledMs));
+        o.result(String.format(Locale.ROOT, "compiled, TrainingStep without a tape: %.3f ms per step", fusedMs));
         o.result(String.format(Locale.ROOT, "eager (TwoLayerNet): %.3f ms per step", eagerMs));
-        o.info(String.format(Locale.ROOT, "the compiled step is %.2fx as fast as the eager one. These are rough timings of one run, shared"
-                + " with everything else on the machine; JMH in bench/ (./kiln bench TutorialBench) is the measurement.",
-                eagerMs / compiledMs));
+        o.info(String.format(Locale.ROOT, "the compiled steps are %.2fx and %.2fx as fast as the eager one. These are rough timings of one"
+                + " run, shared with everything else on the machine; JMH in bench/ (./kiln bench TutorialBench) is the measurement.",
+                eagerMs / compiledMs, eagerMs / fusedMs));
     }
 
     private static TwoLayerNet eager() {
@@ -90,15 +93,21 @@ public final class CustomModule implements Example {
 
     /**
      * Mean wall-clock milliseconds of one SGD step of {@code model} (a fresh one: the trained model's
-     * losses are printed already), after the warm-up steps.
+     * losses are printed already), after the warm-up steps: the tutorial's four lines, or a
+     * {@link TrainingStep} when {@code trainingStep}.
      */
-    private static double millisPerStep(TwoLayerNet model, Tensor x, Tensor y) {
+    private static double millisPerStep(TwoLayerNet model, Tensor x, Tensor y, boolean trainingStep) {
         var criterion = new MSELoss(Reduction.SUM);
         Optimizer optimizer = new SGD(model.parameters(), LEARNING_RATE);
+        TrainingStep train = TrainingStep.of(model, criterion, optimizer);
         long start = 0;
         for (int step = 0; step < WARMUP_STEPS + TIMED_STEPS; step++) {
             if (step == WARMUP_STEPS) {
                 start = System.nanoTime();
+            }
+            if (trainingStep) {
+                train.step(x, y);
+                continue;
             }
             optimizer.zeroGrad();
             criterion.invoke(model.invoke(x), y).backward();

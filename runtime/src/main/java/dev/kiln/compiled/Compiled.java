@@ -64,6 +64,47 @@ public final class Compiled {
         return copy;
     }
 
+    /** {@link #floats} for int64 tensors. */
+    public static long[] longs(Tensor t) {
+        Tensor c = t.contiguous();
+        long[] array = (long[]) ACCESS.array(c);
+        int offset = ACCESS.offset(c);
+        int length = c.numel();
+        if (offset == 0 && array.length == length) {
+            return array;
+        }
+        long[] copy = new long[length];
+        System.arraycopy(array, offset, copy, 0, length);
+        return copy;
+    }
+
+    /**
+     * The storage of {@code p}'s gradient, for a generated training step to overwrite entirely: the
+     * existing {@code grad()} when it is a contiguous float32 tensor of {@code p}'s shape that owns
+     * its array (its version counter is bumped, as an in-place write does), otherwise a new zero
+     * gradient set on {@code p}. Overwriting is {@code zeroGrad(false)} followed by a backward.
+     */
+    public static float[] gradFloats(Parameter p) {
+        return (float[]) gradStorage(p, DType.FLOAT32);
+    }
+
+    /** {@link #gradFloats} for float64 parameters. */
+    public static double[] gradDoubles(Parameter p) {
+        return (double[]) gradStorage(p, DType.FLOAT64);
+    }
+
+    private static Object gradStorage(Parameter p, DType type) {
+        Tensor g = p.grad();
+        if (g != null && g.dtype() == type && g.gradFn() == null && g.shape().equals(p.shape()) && g.isContiguous()
+                && ACCESS.offset(g) == 0 && java.lang.reflect.Array.getLength(ACCESS.array(g)) == g.numel()) {
+            ACCESS.version(g).bump();
+            return ACCESS.array(g);
+        }
+        Tensor fresh = Tensor.zeros(type, p.shape().toArray());
+        p.setGrad(fresh);
+        return ACCESS.array(fresh);
+    }
+
     /** A fresh float32 tensor owning {@code data}. */
     public static Tensor wrap(float[] data, int... dims) {
         return ACCESS.wrap(DType.FLOAT32, data, dims);

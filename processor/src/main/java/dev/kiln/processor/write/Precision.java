@@ -9,8 +9,8 @@ import com.palantir.javapoet.TypeName;
  * helpers and the rounding of one of them, so the writer emits the same plan once per type.
  */
 enum Precision {
-    FLOAT32("Float32", TypeName.FLOAT, "floats", "acquire", "0f"),
-    FLOAT64("Float64", TypeName.DOUBLE, "doubles", "acquireDoubles", "0.0");
+    FLOAT32("Float32", TypeName.FLOAT, "floats", "acquire", "0f", "gradFloats"),
+    FLOAT64("Float64", TypeName.DOUBLE, "doubles", "acquireDoubles", "0.0", "gradDoubles");
 
     /** The suffix of the generated methods: {@code forwardFloat32}. */
     final String suffix;
@@ -24,14 +24,17 @@ enum Precision {
     final String acquire;
     /** Zero as a literal of the element type. */
     final String zero;
+    /** The {@code Compiled} method handing out a parameter's gradient storage to overwrite. */
+    final String gradArray;
 
-    Precision(String suffix, TypeName element, String arrays, String acquire, String zero) {
+    Precision(String suffix, TypeName element, String arrays, String acquire, String zero, String gradArray) {
         this.suffix = suffix;
         this.element = element;
         this.array = ArrayTypeName.of(element);
         this.arrays = arrays;
         this.acquire = acquire;
         this.zero = zero;
+        this.gradArray = gradArray;
     }
 
     /**

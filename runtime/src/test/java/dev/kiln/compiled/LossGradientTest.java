@@ -1,0 +1,109 @@
+package dev.kiln.compiled;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.kiln.DType;
+import dev.kiln.Generator;
+import dev.kiln.Tensor;
+import dev.kiln.loss.BCEWithLogitsLoss;
+import dev.kiln.loss.CrossEntropyLoss;
+import dev.kiln.loss.L1Loss;
+import dev.kiln.loss.Loss;
+import dev.kiln.loss.MSELoss;
+import dev.kiln.loss.NLLLoss;
+import dev.kiln.loss.Reduction;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** The fused loss gradients against the eager losses and autograd, in float32 and float64. */
+class LossGradientTest {
+    private static final Generator G = new Generator(11);
+
+    static Stream<Arguments> losses() {
+        return Stream.of(
+                Arguments.of(new MSELoss(), false),
+                Arguments.of(new MSELoss(Reduction.SUM), false),
+                Arguments.of(new L1Loss(), false),
+                Arguments.of(new L1Loss(Reduction.SUM), false),
+                Arguments.of(new CrossEntropyLoss(), true),
+                Arguments.of(new CrossEntropyLoss(Reduction.SUM), true),
+                Arguments.of(CrossEntropyLoss.builder().ignoreIndex(2).build(), true),
+                Arguments.of(new NLLLoss(), true),
+                Arguments.of(new NLLLoss(null, 1, Reduction.SUM), true));
+    }
+
+    @ParameterizedTest(name = "{0} float32")
+    @MethodSource("losses")
+    void float32MatchesTheEagerLossAndItsGradient(Loss loss, boolean classes) {
+        check(loss, classes, DType.FLOAT32, 1e-5);
+    }
+
+    @ParameterizedTest(name = "{0} float64")
+    @MethodSource("losses")
+    void float64MatchesTheEagerLossAndItsGradient(Loss loss, boolean classes) {
+        check(loss, classes, DType.FLOAT64, 1e-12);
+    }
+
+    private static void check(Loss loss, boolean classes, DType type, double tolerance) {
+        int rows = 7, cols = 5;
+        Tensor output = Tensor.randn(G, rows, cols).to(type).times(3);
+        Tensor target = classes ? Tensor.of(0, 4, 2, 2, 1, 3, 2) : Tensor.randn(G, rows, cols).to(type);
+        LossGradient fused = LossGradient.of(loss);
+        assertThat(fused.fuses()).isTrue();
+        assertThat(fused.accepts(type, new int[] {rows, cols}, target)).isTrue();
+
+        Tensor leaf = output.detach().requiresGrad(true);
+        Tensor expected = loss.invoke(leaf, target);
+        expected.backward();
+        double value;
+        double[] grad;
+        if (type == DType.FLOAT32) {
+            float[] g = new float[rows * cols];
+            value = fused.apply(output.toFloatArray(), rows, cols, target, g);
+            grad = Tensor.of(g).to(DType.FLOAT64).toDoubleArray();
+        } else {
+            grad = new double[rows * cols];
+            value = fused.apply(output.toDoubleArray(), rows, cols, target, grad);
+        }
+        assertThat(value).isCloseTo(expected.item(), within(tolerance * Math.max(1, Math.abs(expected.item()))));
+        double[] want = leaf.grad().to(DType.FLOAT64).toDoubleArray();
+        for (int i = 0; i < want.length; i++) {
+            assertThat(grad[i]).as("gradient element " + i).isCloseTo(want[i], within(tolerance * Math.max(1, Math.abs(want[i]))));
+        }
+    }
+
+    @Test
+    void lossesOrSettingsItCannotFuseRunEagerly() {
+        assertThat(LossGradient.of(new MSELoss(Reduction.NONE)).fuses()).isFalse();
+        assertThat(LossGradient.of(new BCEWithLogitsLoss()).fuses()).isFalse();
+        assertThat(LossGradient.of(CrossEntropyLoss.builder().labelSmoothing(0.1).build()).fuses()).isFalse();
+        assertThat(LossGradient.of(new CrossEntropyLoss(Tensor.of(1f, 2f, 3f))).fuses()).isFalse();
+        LossGradient none = LossGradient.of(new BCEWithLogitsLoss());
+        assertThat(none.accepts(DType.FLOAT32, new int[] {2, 3}, Tensor.zeros(2, 3))).isFalse();
+        assertThatThrownBy(() -> none.apply(new float[6], 2, 3, Tensor.zeros(2, 3), new float[6]))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("check accepts() first");
+    }
+
+    @Test
+    void targetsTheFusedGradientDoesNotTakeAreLeftToTheEagerLoss() {
+        LossGradient mse = LossGradient.of(new MSELoss());
+        int[] dims = {4, 3};
+        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 3))).isTrue();
+        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 1))).as("broadcasting").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(DType.FLOAT64, 4, 3))).as("promotion").isFalse();
+
+        LossGradient ce = LossGradient.of(new CrossEntropyLoss());
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 2, 0))).isTrue();
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 3, 0))).as("class out of range").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, -1, 0))).as("negative class").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 2))).as("wrong count").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 3))).as("probabilities").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, new int[] {2, 2, 3}, Tensor.of(0, 1))).as("3-d output").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(-100, -100, -100, -100))).as("all ignored").isFalse();
+    }
+}
