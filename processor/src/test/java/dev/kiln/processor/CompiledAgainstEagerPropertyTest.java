@@ -34,13 +34,17 @@ import net.jqwik.api.Provide;
 
 /**
  * Random MLPs (depth 1 to 4, sizes including 1 and odd ones, random activations, with and without
- * bias) compiled by the processor at test time, loaded from the compilation's class files, and run
- * against their own eager forward: same outputs and same gradients of the input and every parameter.
+ * bias, Linear layers and products with Parameter fields) compiled by the processor at test time,
+ * loaded from the compilation's class files, and run against their own eager forward: same outputs
+ * and same gradients of the input and every parameter, and the same training steps.
  */
 class CompiledAgainstEagerPropertyTest {
 
-    /** One layer of a random MLP. */
-    record Layer(int out, boolean bias, String activation) {}
+    /**
+     * One layer of a random MLP: a {@code Linear} layer, or a product with a {@code Parameter} field
+     * ({@code "mm"}: {@code x.mm(p)}; {@code "matmulT"}: {@code x.matmul(p.t())}), which has no bias.
+     */
+    record Layer(int out, boolean bias, String activation, String product) {}
 
     /**
      * A random MLP: input features, layers, what it ends with (logSoftmax(1), a sum or a mean, or
@@ -72,6 +76,7 @@ class CompiledAgainstEagerPropertyTest {
         private String source(String name, int from, int to, String blockField) {
             StringBuilder s = new StringBuilder();
             s.append("package test;\n")
+                    .append("import dev.kiln.Parameter;\n")
                     .append("import dev.kiln.Tensor;\n")
                     .append("import dev.kiln.annotations.Model;\n")
                     .append("import dev.kiln.nn.Dropout;\n")
@@ -85,6 +90,18 @@ class CompiledAgainstEagerPropertyTest {
             StringBuilder constructor = new StringBuilder();
             for (int i = from; i < to; i++) {
                 Layer layer = layers.get(i);
+                String size = block && i == 0 ? "dIn" : String.valueOf(features);
+                if (!layer.product().equals("linear")) {
+                    s.append("    final Parameter l").append(i).append(";\n");
+                    constructor.append("        l").append(i).append(" = new Parameter(Tensor.randn(")
+                            .append(layer.product().equals("mm") ? size + ", " + layer.out() : layer.out() + ", " + size)
+                            .append(").times(0.4));\n");
+                    if (layer.activation().equals("dropout")) {
+                        s.append("    final Dropout d").append(i).append(" = new Dropout(0.3);\n");
+                    }
+                    features = layer.out();
+                    continue;
+                }
                 s.append("    final Linear l").append(i).append(";\n");
                 if (layer.activation().equals("dropout")) {
                     s.append("    final Dropout d").append(i).append(" = new Dropout(0.3);\n");
@@ -104,8 +121,12 @@ class CompiledAgainstEagerPropertyTest {
             }
             for (int i = from; i < to; i++) {
                 String z = "z" + i;
-                s.append("        Tensor ").append(z).append(" = l").append(i).append(".invoke(").append(previous)
-                        .append(");\n");
+                String call = switch (layers.get(i).product()) {
+                    case "mm" -> previous + ".mm(l" + i + ")";
+                    case "matmulT" -> previous + ".matmul(l" + i + ".t())";
+                    default -> "l" + i + ".invoke(" + previous + ")";
+                };
+                s.append("        Tensor ").append(z).append(" = ").append(call).append(";\n");
                 boolean square = layers.get(i).out() == (i == 0 ? in : layers.get(i - 1).out());
                 String expression = switch (layers.get(i).activation()) {
                     case "relu" -> z + ".relu()";
@@ -137,7 +158,8 @@ class CompiledAgainstEagerPropertyTest {
         Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
                 Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "pow",
-                        "sqrtAbs", "gate", "softsign", "residual", "difference", "none")).as(Layer::new);
+                        "sqrtAbs", "gate", "softsign", "residual", "difference", "none"),
+                Arbitraries.of("linear", "linear", "linear", "mm", "matmulT")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4),
                 Arbitraries.of("", "", ".logSoftmax(1)", ".sum()", ".mean()", ".sum(1)", ".mean(-1)"),
                 Arbitraries.integers().between(1, 6), Arbitraries.of(0, 0, 1, 2, 4), Arbitraries.of(true, false))

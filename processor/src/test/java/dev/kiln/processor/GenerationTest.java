@@ -108,8 +108,9 @@ class GenerationTest {
         Compilation compilation = compile(net);
         assertThat(compilation).failed();
         assertThat(compilation).hadErrorCount(2);
-        assertThat(compilation).hadErrorContaining("[KilnNotCompiled] Tensor.matmul is checked but not yet compiled; to"
-                + " keep Matmul eager, remove @Model or write @Model(compile = false)")
+        assertThat(compilation).hadErrorContaining("[KilnNotCompiled] Tensor.matmul of two computed values (a compiled"
+                + " forward multiplies by a Parameter field w: x.matmul(w) or x.matmul(w.t())) is checked but not yet"
+                + " compiled; to keep Matmul eager, remove @Model or write @Model(compile = false)")
                 .inFile(net).onLineContaining("return y.matmul(z)");
         assertThat(compilation).hadErrorContaining("[KilnNotCompiled] tensor-tensor arithmetic between two branches")
                 .inFile(net).onLineContaining("linear.invoke(x).plus(y.relu())");

@@ -193,6 +193,54 @@ class ModelProcessorTest {
                 .onLineContaining("return output.invoke(encoder.invoke(");
     }
 
+    private static JavaFileObject parameterNet(String forward) {
+        return source("ParameterNet",
+                "package test;",
+                "import dev.kiln.Parameter;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class ParameterNet extends Module {",
+                "    final Parameter w1, w2;",
+                "    final Parameter b = new Parameter(Tensor.zeros(8));",
+                "    public ParameterNet(int dIn) {",
+                "        w1 = new Parameter(Tensor.randn(dIn, 16));",
+                "        w2 = new Parameter(Tensor.randn(8, 16).times(0.1));",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        " + forward,
+                "    }",
+                "}");
+    }
+
+    @Test
+    void parameterFieldsAreWeightsOfMmAndMatmul() {
+        assertThat(compile(parameterNet("return x.mm(w1).relu().matmul(this.w2.t());"))).succeededWithoutWarnings();
+    }
+
+    @Test
+    void aProductWhoseWeightDoesNotFitIsAnErrorAtTheCall() {
+        JavaFileObject net = parameterNet("return x.mm(w1).relu().mm(w2);");
+        Compilation compilation = compile(net);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnSizeMismatch] w2 expects 8 input features but receives 16 from w1 (line 15)")
+                .inFile(net)
+                .onLineContaining("return x.mm(w1).relu().mm(w2);");
+    }
+
+    @Test
+    void aParameterUsedOtherThanAsAWeightIsNotCompiled() {
+        JavaFileObject net = parameterNet("return x.mm(w1).matmul(w2.t()).plus(b);");
+        Compilation compilation = compile(net);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnNotCompiled] the Parameter field b used other than as the weight of a product")
+                .inFile(net)
+                .onLineContaining("plus(b)");
+    }
+
     @Test
     void unsupportedConstructsAreErrorsAtTheirPosition() {
         JavaFileObject net = source("Looping",

@@ -247,6 +247,34 @@ public final class Compiled {
         return bias;
     }
 
+    /** The parameter at dotted path {@code path} of {@code model} (as in {@code namedParameters()}). */
+    public static Parameter parameter(Module model, String path) {
+        Parameter p = model.namedParameters().get(path);
+        if (p == null) {
+            throw new IllegalStateException(model.getClass().getName() + ": the compiled forward expects a parameter at "
+                    + path + " but there is none");
+        }
+        return p;
+    }
+
+    /**
+     * Checks that {@code (n, features)} rows can be multiplied by {@code weight} ({@code weight.t()}
+     * when {@code transposed}) with {@code op}, with the text the eager {@code mm} and {@code matmul}
+     * use; a compiled product takes a 2-d weight only.
+     */
+    public static void checkProduct(String op, Parameter weight, boolean transposed, int n, int features) {
+        int[] dims = weight.shape().toArray();
+        if (dims.length != 2) {
+            throw new IllegalArgumentException(op + ": a compiled model multiplies by 2-d parameters only, but got shape "
+                    + Shape.describe(dims) + " (the eager forward takes it: remove @Model or write @Model(compile = false))");
+        }
+        int[] right = transposed ? new int[] {dims[1], dims[0]} : dims;
+        if (right[0] != features) {
+            throw new IllegalArgumentException(op + ": shapes " + Shape.describe(new int[] {n, features}) + " and "
+                    + Shape.describe(right) + " cannot be multiplied");
+        }
+    }
+
     /** The layer at dotted path {@code path} of {@code model} (as in {@code namedModules()}), of type {@code type}. */
     public static <M extends Module> M layer(Module model, String path, Class<M> type) {
         Module m = model.namedModules().get(path);

@@ -12,12 +12,16 @@ import dev.kiln.examples.models.DropoutNet;
 import dev.kiln.examples.models.ImageNet;
 import dev.kiln.examples.models.ImageNetKiln;
 import dev.kiln.examples.models.DropoutNetKiln;
+import dev.kiln.examples.models.ParameterNet;
+import dev.kiln.examples.models.ParameterNetKiln;
 import dev.kiln.examples.models.RegressionNet;
 import dev.kiln.examples.models.RegressionNetKiln;
 import dev.kiln.examples.models.TemperatureNet;
 import dev.kiln.examples.models.TemperatureNetKiln;
 import dev.kiln.examples.models.ThreeClassNet;
 import dev.kiln.examples.models.ThreeClassNetKiln;
+import dev.kiln.examples.models.TransposedParameterNet;
+import dev.kiln.examples.models.TransposedParameterNetKiln;
 import dev.kiln.examples.models.TwoClassNet;
 import dev.kiln.examples.models.TwoClassNetKiln;
 import dev.kiln.examples.models.TwoLayerNet;
@@ -137,6 +141,46 @@ class CompiledEquivalenceTest {
         TemperatureNetKiln compiled = sameWeights(eager, new TemperatureNetKiln());
         MSELoss mse = new MSELoss();
         trainSideBySide(eager, compiled, Tensor.randn(g, 16, 13), Tensor.randn(g, 16, 1), mse::forward, false);
+    }
+
+    @Test
+    void parametersMultipliedWithMm() {
+        Generator g = new Generator(15);
+        ParameterNet eager = new ParameterNet(100, 30, 10);
+        ParameterNetKiln compiled = sameWeights(eager, new ParameterNetKiln(100, 30, 10));
+        MSELoss mse = new MSELoss(Reduction.SUM);
+        trainSideBySide(eager, compiled, Tensor.randn(g, 64, 100), Tensor.randn(g, 64, 10), mse::forward, true);
+    }
+
+    @Test
+    void transposedParametersMultipliedWithMatmulNextToALayer() {
+        Generator g = new Generator(16);
+        TransposedParameterNet eager = new TransposedParameterNet();
+        TransposedParameterNetKiln compiled = sameWeights(eager, new TransposedParameterNetKiln());
+        MSELoss mse = new MSELoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 7, 5), Tensor.randn(g, 7, 3), mse::forward, true);
+        // matmul takes leading dimensions as rows
+        Tensor x = Tensor.randn(g, 2, 3, 5);
+        assertClose(compiled.invoke(x), eager.invoke(x), "output of a 3-d input");
+    }
+
+    @Test
+    void mmTakesMatricesOnlyAndAWrongWeightGetsTheEagerMessage() {
+        Generator g = new Generator(17);
+        ParameterNet eager = new ParameterNet(4, 3, 2);
+        ParameterNetKiln compiled = sameWeights(eager, new ParameterNetKiln(4, 3, 2));
+        Tensor x3 = Tensor.randn(g, 2, 5, 4);
+        String expected = null;
+        try {
+            eager.invoke(x3);
+        } catch (IllegalArgumentException e) {
+            expected = e.getMessage();
+        }
+        assertThat(expected).isNotNull();
+        assertThatThrownBy(() -> compiled.invoke(x3)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+        assertThatThrownBy(() -> compiled.invoke(Tensor.randn(g, 2, 5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("mm: shapes (2x5) and (4x3) cannot be multiplied");
     }
 
     @Test

@@ -12,12 +12,16 @@ import dev.kiln.examples.models.DropoutNet;
 import dev.kiln.examples.models.DropoutNetKiln;
 import dev.kiln.examples.models.ImageNet;
 import dev.kiln.examples.models.ImageNetKiln;
+import dev.kiln.examples.models.ParameterNet;
+import dev.kiln.examples.models.ParameterNetKiln;
 import dev.kiln.examples.models.RegressionNet;
 import dev.kiln.examples.models.RegressionNetKiln;
 import dev.kiln.examples.models.TemperatureNet;
 import dev.kiln.examples.models.TemperatureNetKiln;
 import dev.kiln.examples.models.ThreeClassNet;
 import dev.kiln.examples.models.ThreeClassNetKiln;
+import dev.kiln.examples.models.TransposedParameterNet;
+import dev.kiln.examples.models.TransposedParameterNetKiln;
 import dev.kiln.examples.models.TwoClassNet;
 import dev.kiln.examples.models.TwoClassNetKiln;
 import dev.kiln.examples.models.TwoLayerNet;
@@ -110,6 +114,19 @@ class FusedTrainingStepTest {
                 Tensor.randn(g, 64, 100), Tensor.randn(g, 64, 10), 4, 1e-5);
         assertThat(step.fused()).isTrue();
         assertThat(step.toString()).endsWith(", fused]");
+    }
+
+    @Test
+    void parameterProductsWithAdam() {
+        Generator g = new Generator(12);
+        ParameterNet eager = new ParameterNet(50, 20, 10);
+        ParameterNetKiln compiled = sameWeights(eager, new ParameterNetKiln(50, 20, 10));
+        stepSideBySide(eager, compiled, new MSELoss(Reduction.SUM), m -> new Adam(m.parameters(), 1e-3),
+                Tensor.randn(g, 32, 50), Tensor.randn(g, 32, 10), 3, 1e-5);
+        TransposedParameterNet eager2 = new TransposedParameterNet();
+        TransposedParameterNetKiln compiled2 = sameWeights(eager2, new TransposedParameterNetKiln());
+        stepSideBySide(eager2, compiled2, new CrossEntropyLoss(), m -> new SGD(m.parameters(), 0.1),
+                Tensor.randn(g, 9, 5), classes(g, 9, 3), 3, 1e-5);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.kiln.processor.read.LayerSource;
 import dev.kiln.processor.read.ModelSource;
 import dev.kiln.processor.read.SourcePosition;
 import dev.kiln.processor.read.Statement;
+import dev.kiln.processor.read.WeightOperand;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,6 +105,10 @@ public final class ModelChecker {
         return switch (expr) {
             case Expr.Variable v -> {
                 Flow flow = variables.get(v.name());
+                if (flow == null && WeightOperand.parameter(v.name(), layers, variables.keySet()) != null) {
+                    // a Parameter field: a weight, whose use the lowering checks
+                    yield new Flow(null, v.name(), v.position().line());
+                }
                 if (flow == null) {
                     report.error(ErrorMessages.unknownVariable(v.name()), v.position());
                     yield unknown(v.position());
@@ -120,6 +125,10 @@ public final class ModelChecker {
                 }
                 yield apply(layer, input, call.position());
             }
+            case Expr.TensorMethod m when PRODUCTS.contains(m.name()) && m.arguments().size() == 1
+                    && WeightOperand.of(m.arguments().getFirst(), layers, variables.keySet())
+                            instanceof WeightOperand w ->
+                    product(m, evaluate(m.receiver()), w);
             case Expr.TensorMethod m -> {
                 Flow receiver = evaluate(m.receiver());
                 List<Flow> arguments = m.arguments().stream().map(this::evaluate).toList();
@@ -157,6 +166,22 @@ public final class ModelChecker {
                 yield unknown(u.position());
             }
         };
+    }
+
+    /** The matrix products, which take a Parameter field as their weight. */
+    private static final List<String> PRODUCTS = List.of("mm", "matmul");
+
+    /**
+     * The flow out of {@code x.mm(w)}: reports, at the call, a weight whose input size provably
+     * differs from the features flowing in.
+     */
+    private Flow product(Expr.TensorMethod m, Flow input, WeightOperand w) {
+        Size expected = w.in() == null ? null : Size.of(w.in());
+        if (expected != null && input.features() != null && input.features().provablyDiffers(expected)) {
+            report.error(ErrorMessages.sizeMismatch(w.text(), expected.toString(), input.features().toString(),
+                    input.producer(), input.line()), m.position());
+        }
+        return new Flow(w.out() == null ? null : Size.of(w.out()), w.text(), m.position().line());
     }
 
     /** The tensor methods of elementwise arithmetic, which may take a tensor operand. */

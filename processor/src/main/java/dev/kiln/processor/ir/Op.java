@@ -13,15 +13,33 @@ public sealed interface Op {
     String source();
 
     /**
-     * {@code y = x W^T (+ b)} through a {@code Linear} layer.
+     * A matrix product with a weight: {@code y = x W^T (+ b)} through a {@code Linear} layer, or
+     * {@code x.mm(p)} / {@code x.mm(p.t())} (or {@code matmul}) with a {@code Parameter} field.
      *
-     * @param layer the layer's dotted path in {@code namedModules()} ({@code linear1}, {@code seq.0})
+     * @param layer the layer's dotted path in {@code namedModules()} ({@code linear1}, {@code seq.0}),
+     *     or the parameter's in {@code namedParameters()} ({@code w1}, {@code encoder.w})
      * @param in the input features, as the constructor writes them
      * @param out the output features
      * @param bias whether the layer adds a bias
+     * @param weight where the weight comes from and how it is laid out
      */
-    record Linear(String layer, SizeExpr in, SizeExpr out, boolean bias, SourcePosition position, String source)
-            implements Op {}
+    record Linear(String layer, SizeExpr in, SizeExpr out, boolean bias, Weight weight, SourcePosition position,
+                  String source) implements Op {
+        /** The weight of a product. */
+        public enum Weight {
+            /** A {@code Linear} layer's weight, {@code (out, in)}: {@code x W^T}. */
+            LAYER,
+            /** A parameter of shape {@code (in, out)}: {@code x.mm(p)}. */
+            PARAMETER,
+            /** A parameter of shape {@code (out, in)}, transposed: {@code x.mm(p.t())}. */
+            PARAMETER_TRANSPOSED;
+
+            /** Whether the weight is stored {@code (out, in)}, as a {@code Linear} layer's is. */
+            public boolean outputsAreRows() {
+                return this != PARAMETER;
+            }
+        }
+    }
 
     /** An operation on each element on its own: fused into the loops of the blocks around it. */
     sealed interface Elementwise extends Op {}

@@ -11,6 +11,7 @@ import dev.kiln.processor.read.ModelSource;
 import dev.kiln.processor.read.SizeExpr;
 import dev.kiln.processor.read.SourcePosition;
 import dev.kiln.processor.read.Statement;
+import dev.kiln.processor.read.WeightOperand;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,6 +35,8 @@ public final class Lowering {
     private boolean failed;
     /** Whether forward flattens its input first (see {@link ModelGraph#flattensInput}). */
     private boolean flattensInput;
+    /** Whether forward takes 2-d inputs only (see {@link ModelGraph#matrixInput}). */
+    private boolean matrixInput;
 
     private Lowering(ModelSource model, String packageName, Report report, String prefix) {
         this.model = model;
@@ -66,7 +69,7 @@ public final class Lowering {
         if (failed || result == null) {
             return null;
         }
-        return new ModelGraph(model.className(), packageName, result, flattensInput);
+        return new ModelGraph(model.className(), packageName, result, flattensInput, matrixInput);
     }
 
     /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
@@ -98,6 +101,7 @@ public final class Lowering {
         Lowering inner = new Lowering(layer.submodel(), packageName, nested, prefix + path + ".");
         List<Op> result = inner.chain(List.copyOf(chain));
         flattensInput |= inner.flattensInput;
+        matrixInput |= inner.matrixInput;
         if (!nested.isClean() || result == null) {
             String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
             notCompiled("calling the @Model field " + layer.name() + " whose forward cannot be compiled (" + why + ")",
@@ -128,7 +132,14 @@ public final class Lowering {
 
     private List<Op> lower(Expr expr) {
         return switch (expr) {
-            case Expr.Variable v -> variables.getOrDefault(v.name(), List.of());
+            case Expr.Variable v -> {
+                if (WeightOperand.parameter(v.name(), layers, variables.keySet()) != null) {
+                    notCompiled("the Parameter field " + v.name() + " used other than as the weight of a product"
+                            + " (x.mm(" + v.name() + "), x.mm(" + v.name() + ".t()) or matmul)", v.position());
+                    yield List.of();
+                }
+                yield variables.getOrDefault(v.name(), List.of());
+            }
             case Expr.Number n -> {
                 notCompiled("a number used as a tensor (" + format(n.value()) + ")", n.position());
                 yield List.of();
@@ -144,6 +155,8 @@ public final class Lowering {
             }
             case Expr.TensorMethod m when ARITHMETIC.contains(m.name()) && m.arguments().size() == 1
                     && !(m.arguments().getFirst() instanceof Expr.Number) -> binary(m);
+            case Expr.TensorMethod m when (m.name().equals("mm") || m.name().equals("matmul"))
+                    && m.arguments().size() == 1 -> product(m);
             case Expr.TensorMethod m when m.name().equals("flatten") -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
                 List<Double> dims = m.arguments().stream()
@@ -190,7 +203,8 @@ public final class Lowering {
                     notCompiled("a Linear layer whose sizes cannot be read", at);
                     return;
                 }
-                chain.add(new Op.Linear(prefix + path, layer.sizes().get(0), layer.sizes().get(1), layer.bias(), at,
+                chain.add(new Op.Linear(prefix + path, layer.sizes().get(0), layer.sizes().get(1), layer.bias(),
+                        Op.Linear.Weight.LAYER, at,
                         where));
             }
             case "Sequential" -> {
@@ -243,6 +257,33 @@ public final class Lowering {
             }
             default -> null;
         };
+    }
+
+    /**
+     * {@code x.mm(w)}, {@code x.mm(w.t())} or {@code matmul} with a {@code Parameter} field {@code w}: a
+     * GEMM with the parameter as its weight. {@code mm} takes 2-d inputs only, as in the eager path
+     * (the generated forward runs the eager one for other ranks, which says so); {@code matmul}
+     * treats leading dimensions as rows, as {@code Linear} does.
+     */
+    private List<Op> product(Expr.TensorMethod m) {
+        List<Op> chain = new ArrayList<>(lower(m.receiver()));
+        WeightOperand w = WeightOperand.of(m.arguments().getFirst(), layers, variables.keySet());
+        if (w == null) {
+            notCompiled("Tensor." + m.name() + " of two computed values (a compiled forward multiplies by a Parameter"
+                    + " field w: x." + m.name() + "(w) or x." + m.name() + "(w.t()))", m.position());
+            return chain;
+        }
+        if (m.name().equals("mm")) {
+            matrixInput = true;
+        }
+        // sizes the constructor does not show (new Parameter(someTensor)) are left to the run-time checks
+        String name = w.parameter().name();
+        SizeExpr in = w.in() != null ? w.in() : new SizeExpr.Opaque(name + ".size(" + (w.transposed() ? 1 : 0) + ")");
+        SizeExpr out = w.out() != null ? w.out() : new SizeExpr.Opaque(name + ".size(" + (w.transposed() ? 0 : 1) + ")");
+        chain.add(new Op.Linear(prefix + w.parameter().name(), in, out, false,
+                w.transposed() ? Op.Linear.Weight.PARAMETER_TRANSPOSED : Op.Linear.Weight.PARAMETER, m.position(),
+                label(text(m))));
+        return chain;
     }
 
     /** The tensor methods that may take a tensor operand. */

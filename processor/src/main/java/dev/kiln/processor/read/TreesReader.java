@@ -50,12 +50,16 @@ public final class TreesReader {
 
     /** The class every model extends. */
     public static final String MODULE = "dev.kiln.nn.Module";
+    /** The class of a model's own weights. */
+    public static final String PARAMETER = "dev.kiln.Parameter";
 
     private final Trees trees;
     private final TypeElement type;
     private final CompilationUnitTree unit;
     private final SourcePositions positions;
     private final Map<String, VariableElement> layerFields = new HashMap<>();
+    /** The fields among {@link #layerFields} that hold a {@code Parameter} rather than a module. */
+    private final Set<String> parameterFields = new java.util.HashSet<>();
     private final Set<String> constructorParameters = new java.util.LinkedHashSet<>();
     /** The models being read, outermost first: a composed model that contains itself is not read again. */
     private final List<String> enclosing;
@@ -106,8 +110,13 @@ public final class TreesReader {
                     constructors.add(m);
                 }
             } else if (e instanceof VariableElement v && e.getKind() == ElementKind.FIELD
-                    && !v.getModifiers().contains(Modifier.STATIC) && extendsModule(v.asType())) {
-                layerFields.put(v.getSimpleName().toString(), v);
+                    && !v.getModifiers().contains(Modifier.STATIC)) {
+                if (extendsModule(v.asType())) {
+                    layerFields.put(v.getSimpleName().toString(), v);
+                } else if (isParameter(v.asType())) {
+                    layerFields.put(v.getSimpleName().toString(), v);
+                    parameterFields.add(v.getSimpleName().toString());
+                }
             }
         }
         List<Problem> problems = new ArrayList<>();
@@ -135,6 +144,11 @@ public final class TreesReader {
         ModelSource model = new ModelSource(type.getSimpleName().toString(), List.copyOf(constructorParameters),
                 layers, parameter.getSimpleName().toString(), inputShape, body, position(trees.getTree(type)));
         return new Result(model, List.of());
+    }
+
+    private static boolean isParameter(TypeMirror mirror) {
+        return mirror.getKind() == TypeKind.DECLARED
+                && ((TypeElement) ((DeclaredType) mirror).asElement()).getQualifiedName().contentEquals(PARAMETER);
     }
 
     private boolean extendsModule(TypeMirror mirror) {
@@ -231,7 +245,12 @@ public final class TreesReader {
         List<LayerSource> elements = new ArrayList<>();
         boolean bias = true;
         List<? extends ExpressionTree> args = created.getArguments();
-        if (typeName.equals("Sequential")) {
+        if (parameterFields.contains(name)) {
+            typeName = "Parameter";
+            if (args.size() == 1) {
+                sizes.addAll(factorySizes(args.getFirst()));
+            }
+        } else if (typeName.equals("Sequential")) {
             for (int i = 0; i < args.size(); i++) {
                 if (args.get(i) instanceof NewClassTree argument) {
                     elements.add(readLayer(name + "[" + i + "]", argument));
@@ -254,6 +273,30 @@ public final class TreesReader {
             }
         }
         return new LayerSource(name, typeName, model, sizes, bias, elements, position(created), submodel);
+    }
+
+    /** The tensor factories whose trailing arguments are the sizes of the tensor they make. */
+    private static final Set<String> FACTORIES = Set.of("randn", "rand", "zeros", "ones", "empty");
+
+    /**
+     * The sizes of the tensor a {@code Parameter} is built from: the size arguments of the
+     * {@code Tensor} factory at the root of the expression ({@code Tensor.randn(dIn, h)}, also under
+     * a chain such as {@code .times(0.01)}); with more than two arguments the last two (the first
+     * being a generator or an element type). Empty when the expression is not such a call.
+     */
+    private List<SizeExpr> factorySizes(ExpressionTree tree) {
+        ExpressionTree e = tree;
+        while (e instanceof MethodInvocationTree call && call.getMethodSelect() instanceof MemberSelectTree select) {
+            if (select.getExpression() instanceof IdentifierTree owner && owner.getName().contentEquals("Tensor")) {
+                if (!FACTORIES.contains(select.getIdentifier().toString())) {
+                    return List.of();
+                }
+                List<? extends ExpressionTree> args = call.getArguments();
+                return args.subList(Math.max(0, args.size() - 2), args.size()).stream().map(this::readSize).toList();
+            }
+            e = select.getExpression();
+        }
+        return List.of();
     }
 
     /**
@@ -375,6 +418,8 @@ public final class TreesReader {
             case ParenthesizedTree p -> readExpression(p.getExpression());
             case TypeCastTree c -> readExpression(c.getExpression());
             case IdentifierTree id -> new Expr.Variable(id.getName().toString(), at);
+            case MemberSelectTree select when parameterFields.contains(assignedField(select)) ->
+                    new Expr.Variable(select.getIdentifier().toString(), at);
             case LiteralTree lit when lit.getValue() instanceof Number n -> new Expr.Number(n.doubleValue(), at);
             case UnaryTree u when u.getKind() == Tree.Kind.UNARY_MINUS && u.getExpression() instanceof LiteralTree lit
                     && lit.getValue() instanceof Number n -> new Expr.Number(-n.doubleValue(), at);
@@ -391,7 +436,7 @@ public final class TreesReader {
         List<Expr> arguments = call.getArguments().stream().map(this::readExpression).toList();
         ExpressionTree receiver = select.getExpression();
         String layer = assignedField(receiver);
-        if (layer != null && layerFields.containsKey(layer)) {
+        if (layer != null && layerFields.containsKey(layer) && !parameterFields.contains(layer)) {
             if ((method.equals("invoke") || method.equals("forward")) && arguments.size() == 1) {
                 return new Expr.LayerCall(layer, arguments.getFirst(), at);
             }
@@ -401,7 +446,8 @@ public final class TreesReader {
         if (target instanceof TypeElement owner) {
             return new Expr.StaticCall(owner.getSimpleName().toString(), method, arguments, at);
         }
-        if (receiver instanceof IdentifierTree id && !(target instanceof VariableElement)) {
+        if (receiver instanceof IdentifierTree id && !(target instanceof VariableElement)
+                && !parameterFields.contains(id.getName().toString())) {
             return new Expr.StaticCall(id.getName().toString(), method, arguments, at);
         }
         return new Expr.TensorMethod(readExpression(receiver), method, arguments, at);

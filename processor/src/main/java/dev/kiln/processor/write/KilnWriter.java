@@ -64,6 +64,8 @@ public final class KilnWriter {
     /** The inputs of the tape node after x: per Linear operation, its weight and bias indices. */
     private final Map<Integer, Integer> weightIndex = new LinkedHashMap<>();
     private final Map<Integer, Integer> biasIndex = new LinkedHashMap<>();
+    /** Per product operation, the local holding its weight tensor. */
+    private final Map<Integer, String> weightLocals = new LinkedHashMap<>();
     private final List<String> inputs = new ArrayList<>();
 
     private KilnWriter(ModelGraph graph, Backward backward, Fusion fusion, List<Constructor> constructors) {
@@ -160,10 +162,16 @@ public final class KilnWriter {
         }
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
-                layer(linear.layer(), LINEAR);
                 String base = camel(linear.layer());
                 names.newName(base + "Features", "features" + (k + 1));
-                names.newName(base + "Weight", "weight" + k);
+                if (linear.weight() == Op.Linear.Weight.LAYER) {
+                    layer(linear.layer(), LINEAR);
+                    weightLocals.put(k, names.newName(base + "Weight", "weight" + k));
+                } else {
+                    // a Parameter field: the Layers record holds the tensor itself
+                    layer(linear.layer(), PARAMETER);
+                    weightLocals.put(k, layerNames.get(linear.layer()));
+                }
                 names.newName(base + "WeightData", "weightData" + k);
                 weightIndex.put(k, inputs.size() + 1);
                 inputs.add("weight" + k);
@@ -232,6 +240,16 @@ public final class KilnWriter {
         return names.get("value" + v);
     }
 
+    /** {@code mm} or {@code matmul}: the method a product with a parameter is written with. */
+    private static String productMethod(Op.Linear op) {
+        return op.source().lastIndexOf(".matmul(") > op.source().lastIndexOf(".mm(") ? "matmul" : "mm";
+    }
+
+    /** The local holding the weight tensor of product operation {@code k}. */
+    private String weight(int k) {
+        return weightLocals.get(k);
+    }
+
     private String grad(int v) {
         return names.get("grad" + v);
     }
@@ -271,7 +289,8 @@ public final class KilnWriter {
             canonical.addParameter(layerTypes.get(e.getKey()), e.getValue());
         }
         return TypeSpec.recordBuilder("Layers").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("The model's layers the forward reads, by their paths in {@code namedModules()}.\n")
+                .addJavadoc("The model's layers and parameters the forward reads, by their paths in\n"
+                        + "{@code namedModules()} and {@code namedParameters()}.\n")
                 .recordConstructor(canonical.build()).build();
     }
 
@@ -280,7 +299,11 @@ public final class KilnWriter {
         boolean first = true;
         for (Map.Entry<String, String> e : layerNames.entrySet()) {
             args.add(first ? "\n" : ",\n");
-            args.add("$T.layer(this, $S, $T.class)", COMPILED, e.getKey(), layerTypes.get(e.getKey()));
+            if (layerTypes.get(e.getKey()).equals(PARAMETER)) {
+                args.add("$T.parameter(this, $S)", COMPILED, e.getKey());
+            } else {
+                args.add("$T.layer(this, $S, $T.class)", COMPILED, e.getKey(), layerTypes.get(e.getKey()));
+            }
             first = false;
         }
         return MethodSpec.methodBuilder("layers").addModifiers(Modifier.PRIVATE).returns(layersType())
@@ -306,10 +329,12 @@ public final class KilnWriter {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
                 String layer = layerNames.get(linear.layer());
                 if (!viaLayers) {
-                    tensors.add(CodeBlock.of("$N", names.get("weight" + k)));
+                    tensors.add(CodeBlock.of("$N", weight(k)));
                     if (linear.bias()) {
                         tensors.add(CodeBlock.of("$N", names.get("bias" + k)));
                     }
+                } else if (linear.weight() != Op.Linear.Weight.LAYER) {
+                    tensors.add(CodeBlock.of("layers.$N()", layer));
                 } else {
                     tensors.add(CodeBlock.of("layers.$N().weight()", layer));
                     if (linear.bias()) {
@@ -342,8 +367,13 @@ public final class KilnWriter {
                     .addStatement("return $L", eager)
                     .endControlFlow();
         }
-        if (!graph.flattensInput() && graph.ops().stream().anyMatch(op -> op instanceof Op.Softmax s && !s.lastDim()
-                || op instanceof Op.Reduce r && !r.all() && !r.lastDim())) {
+        if (!graph.flattensInput() && graph.matrixInput()) {
+            m.beginControlFlow("if (x.dim() != 2)")
+                    .addComment("mm takes 2-d tensors: the eager forward says so")
+                    .addStatement("return $L", eager)
+                    .endControlFlow();
+        } else if (!graph.flattensInput() && graph.ops().stream().anyMatch(
+                op -> op instanceof Op.Softmax s && !s.lastDim() || op instanceof Op.Reduce r && !r.all() && !r.lastDim())) {
             m.beginControlFlow("if (x.dim() != 2)")
                     .addComment("dimension 1 is each row's features only for a 2-d input: the eager forward")
                     .addStatement("return $L", eager)
@@ -434,7 +464,7 @@ public final class KilnWriter {
         List<CodeBlock> saved = new ArrayList<>();
         saved.add(CodeBlock.of("x"));
         for (int k : weightIndex.keySet()) {
-            saved.add(CodeBlock.of("$N", names.get("weight" + k)));
+            saved.add(CodeBlock.of("$N", weight(k)));
         }
         if (backward.saved().contains(last)) {
             saved.add(CodeBlock.of("output"));
@@ -454,23 +484,24 @@ public final class KilnWriter {
             m.addStatement("$T $N = layers.$N()", layerTypes.get(e.getKey()), e.getValue(), e.getValue());
         }
         for (int k = 0; k < graph.ops().size(); k++) {
-            if (graph.ops().get(k) instanceof Op.Linear linear) {
+            if (graph.ops().get(k) instanceof Op.Linear linear && linear.weight() == Op.Linear.Weight.LAYER) {
                 String layer = layerNames.get(linear.layer());
-                m.addStatement("$T $N = $N.weight()", PARAMETER, names.get("weight" + k), layer);
+                m.addStatement("$T $N = $N.weight()", PARAMETER, weight(k), layer);
                 if (linear.bias()) {
                     m.addStatement("$T $N = $T.bias($N)", PARAMETER, names.get("bias" + k), COMPILED, layer);
                 }
             }
         }
         Op first = graph.ops().getFirst();
-        boolean inputChecked = first instanceof Op.Linear && !graph.flattensInput();
+        boolean inputChecked = first instanceof Op.Linear l && l.weight() == Op.Linear.Weight.LAYER
+                && !graph.flattensInput();
         if (graph.flattensInput()) {
             m.addComment("flattened: the first dimension holds the rows, the others the features");
             m.addStatement("int n = x.size(0)");
             m.addStatement("int $N = $T.featuresAfterFirst(x)", names.get("features0"), COMPILED);
         } else {
-            if (first instanceof Op.Linear linear) {
-                m.addStatement("$T.checkInput($N, x)", COMPILED, layerNames.get(linear.layer()));
+            if (inputChecked) {
+                m.addStatement("$T.checkInput($N, x)", COMPILED, layerNames.get(((Op.Linear) first).layer()));
             } else {
                 m.addStatement("$T.checkInput(x)", COMPILED);
             }
@@ -479,7 +510,13 @@ public final class KilnWriter {
             m.addStatement("int $N = x.size(-1)", names.get("features0"));
         }
         for (int k = 0; k < graph.ops().size(); k++) {
-            if (graph.ops().get(k) instanceof Op.Linear linear) {
+            if (graph.ops().get(k) instanceof Op.Linear linear && linear.weight() != Op.Linear.Weight.LAYER) {
+                boolean transposed = linear.weight() == Op.Linear.Weight.PARAMETER_TRANSPOSED;
+                m.addCode(line(linear));
+                m.addStatement("$T.checkProduct($S, $N, $L, n, $N)", COMPILED, productMethod(linear), weight(k),
+                        transposed, features(k));
+                m.addStatement("int $N = $N.size($L)", names.get("features" + (k + 1)), weight(k), transposed ? 0 : 1);
+            } else if (graph.ops().get(k) instanceof Op.Linear linear) {
                 String layer = layerNames.get(linear.layer());
                 if (k > 0 || !inputChecked) {
                     m.addStatement("$T.checkFeatures($N, n, $N)", COMPILED, layer, features(k));
@@ -509,7 +546,7 @@ public final class KilnWriter {
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
                 m.addStatement("$T $N = $T.$L($N)", t.array, names.get("weightData" + k), COMPILED, t.arrays,
-                        names.get("weight" + k));
+                        weight(k));
                 if (linear.bias()) {
                     m.addStatement("$T $N = $T.$L($N)", t.array, names.get("biasData" + k), COMPILED, t.arrays,
                             names.get("bias" + k));
@@ -615,8 +652,13 @@ public final class KilnWriter {
         String in = features(s), out = features(s + 1);
         m.addCode(line(d.linear()));
         String target = fusion.stored().contains(s + 1) ? value(s + 1) : value(d.to());
-        m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0)", GEMM, out, in, value(s), in,
-                names.get("weightData" + s), in, target);
+        if (d.linear().weight().outputsAreRows()) {
+            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0)", GEMM, out, in, value(s), in,
+                    names.get("weightData" + s), in, target);
+        } else {
+            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, out, in, value(s), in,
+                    names.get("weightData" + s), out, target);
+        }
         if (!d.linear().bias() && d.pointwise().isEmpty()) {
             return;
         }
@@ -949,16 +991,24 @@ public final class KilnWriter {
         }
         m.addCode(line(d.linear()));
         int w = weightIndex.get(s);
-        String weight = names.get("weight" + s);
-        m.beginControlFlow("if ($L)", needsGrad(w, weight, mode)).addComment("dW = g^T input");
+        String weight = weight(s);
+        boolean rows = d.linear().weight().outputsAreRows();
+        m.beginControlFlow("if ($L)", needsGrad(w, weight, mode))
+                .addComment(rows ? "dW = g^T input" : "dW = input^T g");
         if (mode == Mode.STEP) {
             m.addStatement("$T dW = $T.$L($N)", t.array, COMPILED, t.gradArray, weight);
         } else {
             m.addStatement("$T dW = new $T[$N * $N]", t.array, t.element, out, in);
         }
-        m.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, out, in, g, out, value(s), in);
+        if (rows) {
+            m.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, out, in, g, out, value(s),
+                    in);
+        } else {
+            m.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, in, out, value(s), in, g,
+                    out);
+        }
         if (mode == Mode.NODE) {
-            m.addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, out, in);
+            m.addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, rows ? out : in, rows ? in : out);
         }
         m.endControlFlow();
         if (d.linear().bias()) {
@@ -993,19 +1043,29 @@ public final class KilnWriter {
         }
         if (s == 0) {
             m.beginControlFlow("if (ctx.needsGrad(0))")
-                    .addComment("dx = g W")
+                    .addComment(rows ? "dx = g W" : "dx = g W^T")
                     .addStatement("$T $N = new $T[n * $N]", t.array, grad(0), t.element, in)
-                    .addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
-                            names.get("weightData" + s), in, grad(0));
+                    .addCode(inputGradient(d, g, grad(0)));
             addSide(m, 0, grad(0));
             m.addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                     .endControlFlow();
         } else {
             stopUnlessNeeded(m, s, mode);
-            m.addComment("the gradient of the layer's input = g W");
-            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, in, out, g, out,
-                    names.get("weightData" + s), in, grad(s));
+            m.addComment(rows ? "the gradient of the layer's input = g W"
+                    : "the gradient of the product's input = g W^T");
+            m.addCode(inputGradient(d, g, grad(s)));
         }
+    }
+
+    /** {@code target = g W} for a weight stored (out, in), {@code g W^T} for one stored (in, out). */
+    private CodeBlock inputGradient(Fusion.Dense d, String g, String target) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        return d.linear().weight().outputsAreRows()
+                ? CodeBlock.of("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0);\n", GEMM, in, out, g, out,
+                        names.get("weightData" + s), in, target)
+                : CodeBlock.of("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0);\n", GEMM, in, out, g, out,
+                        names.get("weightData" + s), out, target);
     }
 
     private void reductionBackward(MethodSpec.Builder m, Fusion.Reduction r, String source, Precision t, Mode mode) {

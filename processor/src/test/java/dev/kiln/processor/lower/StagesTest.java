@@ -100,7 +100,7 @@ class StagesTest {
                 new Statement.Return(method(call("l1", x), "mm", x), SourcePosition.line(7))), "p", report);
         assertThat(graph).isNull();
         assertThat(report.items()).singleElement().satisfies(item -> {
-            assertThat(item.message()).startsWith("[KilnNotCompiled] Tensor.mm is checked but not yet compiled");
+            assertThat(item.message()).startsWith("[KilnNotCompiled] Tensor.mm of two computed values");
             assertThat(item.position().line()).isEqualTo(1);
         });
     }
