@@ -155,7 +155,7 @@ public final class CudaOps {
 
     /** {@code op(x)} elementwise, for the unary kernels ({@link CudaBackend.Unary}, by the operation's name). */
     public static Tensor unary(String op, Tensor x) {
-        requireFloating(op, x);
+        requireFloating(op.toLowerCase(java.util.Locale.ROOT), x);
         CudaBackend.Unary kernel = CudaBackend.Unary.valueOf(op);
         Tensor in = dense(x), y = emptyLike(x, ACCESS.dims(x));
         backend(x).unary(kernel, x.dtype(), buffer(in), buffer(y), x.numel());
