@@ -4,10 +4,13 @@ import dev.kiln.autograd.AccumulateGrad;
 import dev.kiln.autograd.Autograd;
 import dev.kiln.autograd.Node;
 import dev.kiln.device.Device;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.device.cuda.CudaStorage;
 import dev.kiln.internal.Dims;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.internal.VersionCounter;
 import dev.kiln.kernels.Strided;
+import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.Factories;
 import dev.kiln.ops.InPlace;
 import dev.kiln.ops.Indexing;
@@ -31,6 +34,13 @@ import java.util.List;
  * {@link #data()}) share storage with the tensor they come from: an in-place change through one is
  * seen by the other.
  *
+ * <p>A tensor lives on a {@link Device}: the CPU (heap arrays), or a CUDA GPU after
+ * {@link #to(Device)}. Operations run where their operands are and give results there; operands on
+ * two devices are an error. {@link #item()} and {@link #toString()} read a device tensor by copying it
+ * to the host; the array exports ({@link #toFloatArray()} and the like) need it moved with
+ * {@code .to(Device.CPU)} first, as NumPy conversion does in PyTorch. {@link #close()} frees a device
+ * tensor's memory at once; otherwise it is freed once no tensor refers to it.
+ *
  * <p>A tensor is not thread-safe for writes; reading it from several threads is.
  */
 public sealed class Tensor permits Parameter {
@@ -39,10 +49,11 @@ public sealed class Tensor permits Parameter {
     }
 
     private final DType dtype;
-    private final Object array;
+    /** A heap array on the CPU, a {@link CudaStorage} on a CUDA device; replaced only by {@code Module.to}. */
+    private Object array;
     private final int[] dims;
-    private final int[] strides;
-    private final int offset;
+    private int[] strides;
+    private int offset;
     private final VersionCounter version;
     private final Tensor base;
 
@@ -242,32 +253,32 @@ public sealed class Tensor permits Parameter {
         return Factories.randint(low, high, generator, shape);
     }
 
-    /** Zeros with {@code like}'s shape and type. */
+    /** Zeros with {@code like}'s shape and type, on its device. */
     public static Tensor zerosLike(Tensor like) {
-        return Factories.full(0, like.dtype, like.dims);
+        return Factories.fullLike(like, 0);
     }
 
-    /** Ones with {@code like}'s shape and type. */
+    /** Ones with {@code like}'s shape and type, on its device. */
     public static Tensor onesLike(Tensor like) {
-        return Factories.full(1, like.dtype, like.dims);
+        return Factories.fullLike(like, 1);
     }
 
-    /** {@code value} with {@code like}'s shape and type. */
+    /** {@code value} with {@code like}'s shape and type, on its device. */
     public static Tensor fullLike(Tensor like, double value) {
-        return Factories.full(value, like.dtype, like.dims);
+        return Factories.fullLike(like, value);
     }
 
-    /** Uniform [0, 1) values with {@code like}'s shape and (floating) type. */
+    /** Uniform [0, 1) values with {@code like}'s shape and (floating) type, drawn on the CPU and placed on its device. */
     public static Tensor randLike(Tensor like) {
-        return Factories.rand(Kiln.defaultGenerator(), like.dtype, like.dims);
+        return Factories.rand(Kiln.defaultGenerator(), like.dtype, like.dims).to(like.device());
     }
 
-    /** Standard-normal values with {@code like}'s shape and (floating) type. */
+    /** Standard-normal values with {@code like}'s shape and (floating) type, drawn on the CPU and placed on its device. */
     public static Tensor randnLike(Tensor like) {
-        return Factories.normal(0, 1, Kiln.defaultGenerator(), like.dtype, like.dims);
+        return Factories.normal(0, 1, Kiln.defaultGenerator(), like.dtype, like.dims).to(like.device());
     }
 
-    /** Integers uniform in [low, high) with {@code like}'s shape and type, as {@code torch.randint_like}. */
+    /** Integers uniform in [low, high) with {@code like}'s shape and type, as {@code torch.randint_like}; CPU tensors. */
     public static Tensor randintLike(Tensor like, long low, long high) {
         return Factories.randint(low, high, Kiln.defaultGenerator(), like.dims).to(like.dtype);
     }
@@ -325,27 +336,43 @@ public sealed class Tensor permits Parameter {
             throw new IllegalStateException("item(): a tensor with " + numel() + " elements " + Shape.describe(dims)
                     + " cannot be converted to a scalar; only one-element tensors can");
         }
+        if (array instanceof CudaStorage) {
+            return CudaOps.download(this).item();  // one element copied to the host, as PyTorch's item() does
+        }
         return Strided.getDouble(array, offset);
     }
 
-    /** The elements in row-major order, converted to float. */
+    /**
+     * The elements in row-major order, converted to float.
+     *
+     * @throws IllegalStateException for a tensor on a GPU: move it with {@code .to(Device.CPU)} first
+     */
     public float[] toFloatArray() {
-        return ((float[]) Views.readAs(this, DType.FLOAT32)).clone();
+        return ((float[]) Views.readAs(onHost("toFloatArray"), DType.FLOAT32)).clone();
     }
 
-    /** The elements in row-major order, converted to double. */
+    /** The elements in row-major order, converted to double; a tensor on a GPU must be moved to the CPU first. */
     public double[] toDoubleArray() {
-        return ((double[]) Views.readAs(this, DType.FLOAT64)).clone();
+        return ((double[]) Views.readAs(onHost("toDoubleArray"), DType.FLOAT64)).clone();
     }
 
-    /** The elements in row-major order, converted to long (floats truncate toward zero). */
+    /** The elements in row-major order, converted to long (floats truncate toward zero); CPU tensors only. */
     public long[] toLongArray() {
-        return ((long[]) Views.readAs(this, DType.INT64)).clone();
+        return ((long[]) Views.readAs(onHost("toLongArray"), DType.INT64)).clone();
     }
 
-    /** The elements in row-major order, converted to boolean (non-zero is true). */
+    /** The elements in row-major order, converted to boolean (non-zero is true); CPU tensors only. */
     public boolean[] toBooleanArray() {
-        return ((boolean[]) Views.readAs(this, DType.BOOL)).clone();
+        return ((boolean[]) Views.readAs(onHost("toBooleanArray"), DType.BOOL)).clone();
+    }
+
+    /** This tensor, which an array export reads; PyTorch's NumPy conversion refuses device tensors the same way. */
+    private Tensor onHost(String export) {
+        if (array instanceof CudaStorage s) {
+            throw new IllegalStateException(export + ": cannot convert a tensor on " + s.device() + " to a Java array;"
+                    + " copy it to host memory first with .to(Device.CPU)");
+        }
+        return this;
     }
 
     /** This tensor converted to {@code dtype}; this tensor itself when it already has that type. */
@@ -355,15 +382,37 @@ public sealed class Tensor permits Parameter {
 
     /** The device holding this tensor's elements. */
     public Device device() {
-        return Device.CPU;
+        return array instanceof CudaStorage s ? s.device() : Device.CPU;
     }
 
-    /** This tensor on {@code device}: this tensor itself when it is already there. */
+    /**
+     * This tensor on {@code device}: this tensor itself when it is already there, otherwise a
+     * contiguous copy of the same type and shape (uploaded to a GPU or downloaded from one), recorded
+     * for autograd so that gradients flow back to the original device.
+     *
+     * @throws IllegalStateException when the tensor was closed
+     */
     public Tensor to(Device device) {
-        if (!Device.CPU.equals(java.util.Objects.requireNonNull(device, "device"))) {
-            throw new IllegalArgumentException("to: no backend for device " + device);
+        java.util.Objects.requireNonNull(device, "device");
+        Device from = device();
+        if (from.equals(device)) {
+            return this;
         }
-        return this;
+        Tensor copy = from.isCuda() ? CudaOps.download(this) : this;
+        copy = device.isCuda() ? CudaOps.upload(copy, device) : copy;
+        return dev.kiln.autograd.Graph.record("ToCopyBackward0", copy, new Tensor[] {this},
+                (g, ctx) -> new Tensor[] {g.to(from)});
+    }
+
+    /**
+     * Frees a GPU tensor's device memory now, for it and every view of it, instead of when the
+     * garbage collector finds it unreachable; does nothing for a tensor on the CPU or one already
+     * closed. Using the tensor (or a view of it) afterwards fails with an {@link IllegalStateException}.
+     */
+    public void close() {
+        if (array instanceof CudaStorage s) {
+            s.close();
+        }
     }
 
     /** Converted to float32. */
@@ -930,11 +979,17 @@ public sealed class Tensor permits Parameter {
 
     /** Whether every element is within {@code atol + rtol * |other|} of {@code other}. */
     public boolean allClose(Tensor other, double rtol, double atol) {
+        if (Dispatch.onCuda("allClose", this, other)) {
+            return CudaOps.download(this).allClose(CudaOps.download(other), rtol, atol);
+        }
         return Pointwise.allClose(this, other, rtol, atol);
     }
 
     /** True when both tensors have the same shape and equal elements. */
     public boolean equal(Tensor other) {
+        if (Dispatch.onCuda("equal", this, other)) {
+            return CudaOps.download(this).equal(CudaOps.download(other));  // a yes or no: compared on the host
+        }
         return shape().equals(other.shape()) && Pointwise.allTrue(eq(other));
     }
 
@@ -1046,6 +1101,9 @@ public sealed class Tensor permits Parameter {
 
     /** Sets every element to {@code value} in place, as {@code fill_()}. Returns this. */
     public Tensor fill(double value) {
+        if (array instanceof CudaStorage) {
+            return InPlace.apply(this, "fill", x -> Pointwise.filled(x, value));
+        }
         return InPlace.apply(this, "fill", x -> x.maskedFill(Tensor.full(1, DType.BOOL), value));
     }
 
@@ -1140,7 +1198,33 @@ public sealed class Tensor permits Parameter {
     private static final class Access implements TensorAccess {
         @Override
         public Object array(Tensor t) {
+            if (t.array instanceof CudaStorage s) {
+                throw Dispatch.unsupported(s.device());
+            }
             return t.array;
+        }
+
+        @Override
+        public Object storage(Tensor t) {
+            return t.array;
+        }
+
+        @Override
+        public Tensor wrapStorage(DType dtype, Object storage, int[] dims) {
+            return new Tensor(dtype, storage, dims, Strided.contiguousStrides(dims), 0, new VersionCounter(), null);
+        }
+
+        @Override
+        public void replaceStorage(Tensor t, Tensor source) {
+            if (!java.util.Arrays.equals(t.dims, source.dims) || t.dtype != source.dtype) {
+                throw new IllegalArgumentException("replaceStorage: expected a " + t.dtype + " tensor of shape "
+                        + Shape.describe(t.dims) + ", but got a " + source.dtype + " tensor of shape "
+                        + Shape.describe(source.dims));
+            }
+            t.array = source.array;
+            t.strides = source.strides;
+            t.offset = source.offset;
+            t.version.bump();
         }
 
         @Override

@@ -28,8 +28,14 @@ final class TensorFormatter {
 
     private TensorFormatter() {}
 
-    static String format(Tensor t) {
+    static String format(Tensor tensor) {
         List<String> suffixes = new ArrayList<>();
+        Tensor t = tensor;
+        if (tensor.device().isCuda()) {
+            // PyTorch prints a device tensor from a host copy, the device first among the suffixes.
+            t = dev.kiln.device.cuda.CudaOps.download(tensor);
+            suffixes.add("device='" + tensor.device() + "'");
+        }
         String body;
         if (t.numel() == 0) {
             // Nothing to read the shape or the type from, so PyTorch spells them out.
@@ -47,9 +53,9 @@ final class TensorFormatter {
             }
             body = new Layout(t).render();
         }
-        if (t.gradFn() != null) {
-            suffixes.add("grad_fn=<" + t.gradFn().name() + ">");
-        } else if (t.requiresGrad()) {
+        if (tensor.gradFn() != null) {
+            suffixes.add("grad_fn=<" + tensor.gradFn().name() + ">");
+        } else if (tensor.requiresGrad()) {
             suffixes.add("requires_grad=True");
         }
         return appendSuffixes(PREFIX + body, suffixes);

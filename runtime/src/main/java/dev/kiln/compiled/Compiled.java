@@ -20,13 +20,14 @@ public final class Compiled {
     private Compiled() {}
 
     /**
-     * The element type all {@code tensors} share, or null when they differ: generated classes have
-     * loops for float32 and float64 and run the eager forward otherwise.
+     * The element type all {@code tensors} share, or null when they differ or any of them is not on
+     * the CPU: generated classes have loops over heap arrays for float32 and float64 and run the
+     * eager forward otherwise (which runs on the device where the tensors are).
      */
     public static DType commonType(Tensor... tensors) {
         DType type = tensors[0].dtype();
         for (Tensor t : tensors) {
-            if (t.dtype() != type) {
+            if (t.dtype() != type || t.device().isCuda()) {
                 return null;
             }
         }

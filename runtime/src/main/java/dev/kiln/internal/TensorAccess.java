@@ -13,8 +13,26 @@ import dev.kiln.autograd.Node;
  */
 public interface TensorAccess {
 
-    /** The backing array: {@code float[]}, {@code double[]}, {@code long[]} or {@code boolean[]}. */
+    /**
+     * The backing array: {@code float[]}, {@code double[]}, {@code long[]} or {@code boolean[]}.
+     *
+     * @throws UnsupportedOperationException for a tensor on a CUDA device, naming the operation that
+     *     has no path there: every CPU kernel reads its operands through this method
+     */
     Object array(Tensor t);
+
+    /** What holds the elements: the heap array of a CPU tensor, the {@code CudaStorage} of a device tensor. */
+    Object storage(Tensor t);
+
+    /** A new contiguous tensor on {@code storage} (a heap array or a {@code CudaStorage}) of {@code dims}. */
+    Tensor wrapStorage(DType dtype, Object storage, int[] dims);
+
+    /**
+     * Makes {@code t} hold {@code source}'s elements (same type and shape; another device, say),
+     * in place, as PyTorch's {@code param.data = ...}: how {@code Module.to} moves a parameter without
+     * replacing the object that optimizers and state dicts hold.
+     */
+    void replaceStorage(Tensor t, Tensor source);
 
     /** The tensor's sizes; the caller must not modify the array. */
     int[] dims(Tensor t);

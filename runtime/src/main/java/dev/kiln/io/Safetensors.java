@@ -206,7 +206,8 @@ public final class Safetensors {
         List<Tensor> data = new ArrayList<>(sorted.size());
         long offset = 0;
         for (Map.Entry<String, ? extends Tensor> e : sorted) {
-            Tensor t = e.getValue();
+            // A tensor on a GPU is written from a host copy, made before anything is written.
+            Tensor t = e.getValue().detach().to(dev.kiln.device.Device.CPU);
             FileDType type = FileDType.of(t.dtype());
             long bytes = (long) t.numel() * type.bytes();
             entries.add(new Header.Out(e.getKey(), type, t.shape().toArray(), offset, offset + bytes));

@@ -11,6 +11,8 @@ import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.Factories;
 import java.util.Arrays;
 import java.util.Objects;
@@ -50,6 +52,9 @@ final class ClassLosses {
             return crossEntropyProbabilities(input, target, w, ignoreIndex, labelSmoothing, reduction, cd);
         }
         requireClassTarget(loss, input, target, cd, true);
+        if (Dispatch.onCuda(loss, input, target, w)) {
+            return crossEntropyOnDevice(input, target, w, ignoreIndex, labelSmoothing, reduction);
+        }
         Targets targets = Targets.read(loss, input, target, w, ignoreIndex, cd);
         Tensor logProbabilities = input.logSoftmax(cd);
         Tensor nll = nll(logProbabilities, target, targets, reduction);
@@ -67,6 +72,28 @@ final class ClassLosses {
             case NONE -> smooth;
         };
         return nll.times(1 - labelSmoothing).plus(reduced.times(labelSmoothing / classes));
+    }
+
+    /**
+     * Cross-entropy of {@code (N, C)} logits against class indices on a GPU: the backend's fused
+     * softmax cross-entropy, recorded as one operation (its derivative, softmax minus the one-hot
+     * target, is the fused backward kernel). Its {@code grad_fn} has PyTorch's name for the
+     * composition, {@code NllLossBackward0}, though it stands for the log-softmax too.
+     */
+    private static Tensor crossEntropyOnDevice(Tensor input, Tensor target, Tensor weight, long ignoreIndex,
+                                               double labelSmoothing, Reduction reduction) {
+        if (input.dim() != 2 || weight != null || labelSmoothing != 0 || reduction == Reduction.NONE) {
+            throw Dispatch.unsupported("CrossEntropyLoss other than on (N x C) logits with no class weights, no"
+                    + " label smoothing and the mean or the sum", input.device());
+        }
+        CudaOps.CrossEntropy r = CudaOps.crossEntropy(input, target, ignoreIndex);
+        boolean mean = reduction == Reduction.MEAN;
+        double value = mean ? r.lossSum() / r.count() : r.lossSum();
+        Tensor out = Factories.full(value, input.dtype(), new int[0]).to(input.device());
+        long count = r.count();
+        return Graph.record("NllLossBackward0", out, new Tensor[] {input}, new Tensor[] {input, target, r.logSumExp()},
+                (g, ctx) -> new Tensor[] {CudaOps.crossEntropyBackward(ctx.saved(0), ctx.saved(1), ctx.saved(2),
+                        ignoreIndex, g.item() / (mean ? count : 1))});
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
+import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.Factories;
 import java.util.Objects;
 
@@ -30,15 +31,10 @@ final class PointwiseLosses {
         String loss = "MSELoss";
         checkPair(loss, input, target, reduction);
         DType type = LossChecks.resultType(input, target);
-        double[] x = input.toDoubleArray(), t = target.toDoubleArray();
-        double[] l = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            double d = x[i] - t[i];
-            l[i] = d * d;
-        }
-        Tensor out = reduce(l, input.shape().toArray(), reduction, type);
+        Tensor out = Dispatch.onCuda(loss, input, target) ? squaredErrorOnDevice(input, target, reduction)
+                : squaredError(input, target, reduction, type);
         DType inType = input.dtype(), targetType = target.dtype();
-        double scale = reduction == Reduction.MEAN ? 2.0 / x.length : 2.0;
+        double scale = reduction == Reduction.MEAN ? 2.0 / input.numel() : 2.0;
         return Graph.record("MseLossBackward0", out, new Tensor[] {input, target}, new Tensor[] {input, target},
                 (g, ctx) -> {
                     // d/dx (x - t)^2 = 2 (x - t); the mean divides by the element count.
@@ -47,6 +43,29 @@ final class PointwiseLosses {
                         ctx.needsGrad(0) ? gradInput.to(inType) : null,
                         ctx.needsGrad(1) ? gradInput.unaryMinus().to(targetType) : null};
                 });
+    }
+
+    private static Tensor squaredError(Tensor input, Tensor target, Reduction reduction, DType type) {
+        double[] x = input.toDoubleArray(), t = target.toDoubleArray();
+        double[] l = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            double d = x[i] - t[i];
+            l[i] = d * d;
+        }
+        return reduce(l, input.shape().toArray(), reduction, type);
+    }
+
+    /** The reduced squared error computed with the device's elementwise and sum kernels (not recorded). */
+    private static Tensor squaredErrorOnDevice(Tensor input, Tensor target, Reduction reduction) {
+        try (var noGrad = Kiln.noGrad()) {
+            Tensor d = input.minus(target);
+            Tensor l = d.times(d);
+            return switch (reduction) {
+                case MEAN -> l.mean();
+                case SUM -> l.sum();
+                case NONE -> l;
+            };
+        }
     }
 
     static Tensor l1(Tensor input, Tensor target, Reduction reduction) {

@@ -5,6 +5,7 @@ import dev.kiln.Parameter;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
+import dev.kiln.internal.TensorAccess;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -211,10 +212,26 @@ public abstract class Module {
         return training;
     }
 
-    /** Moves the parameters to {@code device} in place; the parameters stay the same objects. Returns this. */
+    /**
+     * Moves every parameter (and its gradient, if it has one) to {@code device} in place, as PyTorch's
+     * {@code module.to(device)}: the {@link Parameter} objects stay the same, so optimizers and state
+     * dicts made before keep working; only where their elements live changes. Returns this.
+     *
+     * @throws IllegalStateException when {@code device} cannot be used (see {@link Device#cuda(int)})
+     */
     public Module to(Device device) {
-        for (Parameter p : parameters()) {
-            p.to(device);
+        java.util.Objects.requireNonNull(device, "device");
+        TensorAccess access = TensorAccess.get();
+        try (var noGrad = Kiln.noGrad()) {
+            for (Parameter p : parameters()) {
+                if (p.device().equals(device)) {
+                    continue;
+                }
+                Tensor grad = p.grad();
+                Tensor moved = grad == null ? null : grad.to(device);
+                access.replaceStorage(p, p.detach().to(device));
+                p.setGrad(moved);
+            }
         }
         return this;
     }

@@ -111,6 +111,13 @@ public final class Factories {
         }
     }
 
+    /** {@code value} with {@code like}'s shape and type, on {@code like}'s device. */
+    public static Tensor fullLike(Tensor like, double value) {
+        int[] dims = like.shape().toArray();
+        return like.device().isCuda() ? dev.kiln.device.cuda.CudaOps.full(like.device(), value, like.dtype(), dims)
+                : full(value, like.dtype(), dims);
+    }
+
     public static Tensor full(double value, DType dtype, int[] shape) {
         int n = Shape.of(shape).numel();
         Object array = switch (dtype) {

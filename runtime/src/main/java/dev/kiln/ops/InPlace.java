@@ -44,18 +44,29 @@ public final class InPlace {
                     + " cannot be written into a tensor of type " + type.pytorchName() + " in place; convert the tensor"
                     + " with to(" + result.dtype() + ") first");
         }
-        Object data = Views.readAs(result, type);
+        if (self.device().isCuda()) {
+            dev.kiln.device.cuda.CudaOps.write(self, result);
+            finish(self, result, record);
+            return self;
+        }
+        // A device value written into a CPU tensor (copyFrom across devices, as copy_ allows) comes to the host first.
+        Object data = Views.readAs(result.device().isCuda() ? dev.kiln.device.cuda.CudaOps.download(result) : result, type);
         if (data == Views.ACCESS.array(self)) {
             // The result is self's own storage read in place (copyFrom of an overlapping tensor, such as
             // x.t().copyFrom(x)): copy it first, so that no element is read after it was overwritten.
             data = Strided.convert(data, type, type);
         }
         Strided.scatter(type, data, Views.ACCESS.array(self), dims, strides, Views.ACCESS.offset(self));
+        finish(self, result, record);
+        return self;
+    }
+
+    /** After the write: bumps the version counter and, when recording, gives {@code self} the result's history. */
+    private static void finish(Tensor self, Tensor result, boolean record) {
         Views.ACCESS.version(self).bump();
         if (record && result.gradFn() != null) {
             Views.ACCESS.setHistory(self, result.gradFn());
         }
-        return self;
     }
 
     /**

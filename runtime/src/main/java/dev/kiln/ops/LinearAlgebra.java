@@ -74,7 +74,8 @@ public final class LinearAlgebra {
         if (b.size(0) != k) {
             throw cannotMultiply("mm", a, b);
         }
-        Tensor y = product(a, b, 1, m, n, k, false, new int[] {m, n});
+        Tensor y = Dispatch.onCuda("mm", a, b) ? dev.kiln.device.cuda.CudaOps.mm(a, b)
+                : product(a, b, 1, m, n, k, false, new int[] {m, n});
         return Graph.record("MmBackward0", y, new Tensor[] {a, b}, new Tensor[] {a, b}, (g, ctx) -> new Tensor[] {
             ctx.needsGrad(0) ? g.mm(ctx.saved(1).t()) : null,
             ctx.needsGrad(1) ? ctx.saved(0).t().mm(g) : null});

@@ -3,6 +3,7 @@ package dev.kiln.ops;
 import dev.kiln.DType;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
+import dev.kiln.device.cuda.CudaOps;
 import dev.kiln.kernels.Elementwise;
 import dev.kiln.kernels.Strided;
 import dev.kiln.kernels.UnaryFunction;
@@ -36,7 +37,7 @@ public final class Pointwise {
         ABS("AbsBackward0", Math::abs, Math::abs, true, false, (g, x, y) -> g.times(x.sign())),
         SIGN("SignBackward0", Math::signum, Long::signum, false, false, (g, x, y) -> Tensor.zerosLike(g)),
         RELU("ReluBackward0", UnaryFunction.RELU, v -> Math.max(v, 0), false, true,
-                (g, x, y) -> Tensor.where(y.gt(0.0), g, 0.0)),
+                (g, x, y) -> reluBackward(g, y)),
         SIGMOID("SigmoidBackward0", UnaryFunction.SIGMOID, null, false, true,
                 (g, x, y) -> g.times(y.times(y.unaryMinus().plus(1.0)))),
         TANH("TanhBackward0", UnaryFunction.TANH, null, false, true,
@@ -75,7 +76,8 @@ public final class Pointwise {
     }
 
     static Tensor unary(Tensor x, Unary op) {
-        Tensor y = op.kernel != null && x.dtype().isFloatingPoint() ? unaryKernel(x, op.kernel)
+        Tensor y = Dispatch.onCuda(op.name().toLowerCase(java.util.Locale.ROOT), x) ? CudaOps.unary(op.name(), x)
+                : op.kernel != null && x.dtype().isFloatingPoint() ? unaryKernel(x, op.kernel)
                 : mapKernel(x, op.f, op.integral);
         Tensor[] saved = op.savesInput && op.savesOutput ? new Tensor[] {x, y}
                 : op.savesInput ? new Tensor[] {x} : op.savesOutput ? new Tensor[] {y} : new Tensor[0];
@@ -84,6 +86,19 @@ public final class Pointwise {
             Tensor out = op.savesOutput ? ctx.saved(op.savesInput ? 1 : 0) : null;
             return new Tensor[] {op.derivative.apply(g, in, out)};
         });
+    }
+
+    /**
+     * relu's derivative from its output: {@code g} where {@code y > 0}, else 0. On a GPU it is the
+     * relu-backward kernel, recorded for {@code g} so that a second derivative passes through it.
+     */
+    static Tensor reluBackward(Tensor g, Tensor y) {
+        if (!Dispatch.onCuda("relu backward", g, y)) {
+            return Tensor.where(y.gt(0.0), g, 0.0);
+        }
+        Tensor r = CudaOps.activationBackward("RELU", y, g);
+        return Graph.record("ThresholdBackwardBackward0", r, new Tensor[] {g}, new Tensor[] {y},
+                (gg, ctx) -> new Tensor[] {reluBackward(gg, ctx.saved(0))});
     }
 
     /** A floating-point input through the provider's loop for {@code f}. */
@@ -153,7 +168,7 @@ public final class Pointwise {
         boolean integralExponent = e == Math.rint(e) && e >= 0;
         DoubleUnaryOperator f = e == 2 ? v -> v * v : e == 1 ? v -> v : e == 0.5 ? Math::sqrt : v -> Math.pow(v, e);
         LongUnaryOperator fi = integralExponent ? v -> powLong(v, (long) e) : null;
-        Tensor y = mapKernel(x.dtype() == DType.BOOL ? x.toLong() : x, f, fi);
+        Tensor y = Dispatch.onCuda("pow", x) ? CudaOps.pow(x, e) : mapKernel(x.dtype() == DType.BOOL ? x.toLong() : x, f, fi);
         return Graph.record("PowBackward0", y, new Tensor[] {x}, new Tensor[] {x}, (g, ctx) -> {
             if (e == 0) {
                 return new Tensor[] {Tensor.zerosLike(g)};
@@ -198,13 +213,31 @@ public final class Pointwise {
                     long r = hasMin && v < (long) min ? (long) min : v;
                     return hasMax && r > (long) max ? (long) max : r;
                 };
-        Tensor y = mapKernel(x, f, fi);
+        Tensor y = Dispatch.onCuda("clamp", x) ? CudaOps.clamp(x, min, max) : mapKernel(x, f, fi);
         String name = hasMin && hasMax ? "ClampBackward1" : hasMin ? "ClampMinBackward0" : "ClampMaxBackward0";
-        return Graph.record(name, y, new Tensor[] {x}, new Tensor[] {x}, (g, ctx) -> {
-            Tensor in = ctx.saved(0);
-            Tensor pass = hasMin && hasMax ? in.ge(min).logicalAnd(in.le(max)) : hasMin ? in.ge(min) : in.le(max);
-            return new Tensor[] {Tensor.where(pass, g, 0.0)};
-        });
+        return Graph.record(name, y, new Tensor[] {x}, new Tensor[] {x},
+                (g, ctx) -> new Tensor[] {clampBackward(g, ctx.saved(0), min, max)});
+    }
+
+    /**
+     * clamp's derivative: {@code g} where {@code x} lies within the bounds (a NaN bound is absent),
+     * else 0. On a GPU it is one kernel, recorded for {@code g} so that a second derivative passes through it.
+     */
+    static Tensor clampBackward(Tensor g, Tensor x, double min, double max) {
+        boolean hasMin = !Double.isNaN(min), hasMax = !Double.isNaN(max);
+        if (!Dispatch.onCuda("clamp backward", g, x)) {
+            Tensor pass = hasMin && hasMax ? x.ge(min).logicalAnd(x.le(max)) : hasMin ? x.ge(min) : x.le(max);
+            return Tensor.where(pass, g, 0.0);
+        }
+        Tensor r = CudaOps.clampBackward(g, x, min, max);
+        return Graph.record("ClampBackwardBackward0", r, new Tensor[] {g}, new Tensor[] {x},
+                (gg, ctx) -> new Tensor[] {clampBackward(gg, ctx.saved(0), min, max)});
+    }
+
+    /** {@code x}'s shape and type filled with {@code value}, on its device: what {@code fill} writes on a GPU. */
+    public static Tensor filled(Tensor x, double value) {
+        Tensor y = Factories.fullLike(x, value);
+        return Graph.record("FillBackward0", y, new Tensor[] {x}, (g, ctx) -> new Tensor[] {Tensor.zerosLike(g)});
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -264,21 +297,8 @@ public final class Pointwise {
                     + " exclusive or, or convert with toLong() first");
         }
         int n = numel(dims);
-        Object out = switch (type) {
-            case FLOAT32 -> op.arithmetic != null
-                    ? Elementwise.arithmetic(op.arithmetic, (float[]) Views.readBroadcast(a, dims, type),
-                            (float[]) Views.readBroadcast(b, dims, type), n)
-                    : Elementwise.zip((float[]) Views.readBroadcast(a, dims, type),
-                            (float[]) Views.readBroadcast(b, dims, type), n, op.f);
-            case FLOAT64 -> Elementwise.zip((double[]) Views.readBroadcast(a, dims, type),
-                    (double[]) Views.readBroadcast(b, dims, type), n, op.f);
-            case INT64, BOOL -> Elementwise.zip((long[]) Views.readBroadcast(a, dims, DType.INT64),
-                    (long[]) Views.readBroadcast(b, dims, DType.INT64), n, op.integral);
-        };
-        if (type == DType.BOOL) {
-            out = Strided.convert(out, DType.INT64, DType.BOOL);
-        }
-        Tensor y = Views.wrap(type, out, dims);
+        Tensor y = Dispatch.onCuda(op.method, a, b) ? CudaOps.binary(op.name(), op.method, a, b, dims, type)
+                : Views.wrap(type, binaryKernel(a, b, op, dims, type, n), dims);
         DType aType = a.dtype(), bType = b.dtype();
         Tensor[] saved = op.savesInputs ? (op == Binary.POW ? new Tensor[] {a, b, y} : new Tensor[] {a, b}) : new Tensor[0];
         return Graph.record(op.backwardName, y, new Tensor[] {a, b}, saved, (g, ctx) -> {
@@ -290,6 +310,22 @@ public final class Pointwise {
                 ctx.needsGrad(0) ? reduceGrad(grads[0], aDims, aType) : null,
                 ctx.needsGrad(1) ? reduceGrad(grads[1], bDims, bType) : null};
         });
+    }
+
+    /** The elements of {@code a op b} broadcast to {@code dims}, computed on the CPU. */
+    private static Object binaryKernel(Tensor a, Tensor b, Binary op, int[] dims, DType type, int n) {
+        Object out = switch (type) {
+            case FLOAT32 -> op.arithmetic != null
+                    ? Elementwise.arithmetic(op.arithmetic, (float[]) Views.readBroadcast(a, dims, type),
+                            (float[]) Views.readBroadcast(b, dims, type), n)
+                    : Elementwise.zip((float[]) Views.readBroadcast(a, dims, type),
+                            (float[]) Views.readBroadcast(b, dims, type), n, op.f);
+            case FLOAT64 -> Elementwise.zip((double[]) Views.readBroadcast(a, dims, type),
+                    (double[]) Views.readBroadcast(b, dims, type), n, op.f);
+            case INT64, BOOL -> Elementwise.zip((long[]) Views.readBroadcast(a, dims, DType.INT64),
+                    (long[]) Views.readBroadcast(b, dims, DType.INT64), n, op.integral);
+        };
+        return type == DType.BOOL ? Strided.convert(out, DType.INT64, DType.BOOL) : out;
     }
 
     private static int numel(int[] dims) {

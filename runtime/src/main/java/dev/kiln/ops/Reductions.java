@@ -5,6 +5,7 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.ValuesAndIndices;
 import dev.kiln.autograd.Graph;
+import dev.kiln.device.cuda.CudaOps;
 import dev.kiln.kernels.Reduce;
 import dev.kiln.kernels.Strided;
 import java.util.Arrays;
@@ -91,9 +92,14 @@ public final class Reductions {
         int[] reduced = reducedDims(dimsOrNull, inputDims.length, "sum");
         DType type = x.dtype().isFloatingPoint() ? x.dtype() : DType.INT64;
         DType compute = type == DType.INT64 ? DType.INT64 : DType.FLOAT64;
-        Object sums = sumKernel(Views.readAs(x, compute), inputDims, reduced);
         int[] outDims = reducedShape(inputDims, reduced, keepDim && dimsOrNull != null);
-        Tensor y = Views.wrap(type, compute == type ? sums : Strided.convert(sums, compute, type), outDims);
+        Tensor y;
+        if (Dispatch.onCuda("sum", x)) {
+            y = CudaOps.sum(x, reduced, outDims);
+        } else {
+            Object sums = sumKernel(Views.readAs(x, compute), inputDims, reduced);
+            y = Views.wrap(type, compute == type ? sums : Strided.convert(sums, compute, type), outDims);
+        }
         int[] keptDims = reducedShape(inputDims, reduced, true);
         String name = dimsOrNull == null ? "SumBackward0" : "SumBackward1";
         return Graph.record(name, y, new Tensor[] {x}, (g, ctx) -> new Tensor[] {g.reshape(keptDims).expand(inputDims)});
@@ -110,12 +116,17 @@ public final class Reductions {
         for (int d : reduced) {
             count *= inputDims[d];
         }
-        double[] sums = (double[]) sumKernel(Views.readAs(x, DType.FLOAT64), inputDims, reduced);
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] /= count;
-        }
         int[] outDims = reducedShape(inputDims, reduced, keepDim && dimsOrNull != null);
-        Tensor y = Views.wrap(x.dtype(), Strided.convert(sums, DType.FLOAT64, x.dtype()), outDims);
+        Tensor y;
+        if (Dispatch.onCuda("mean", x)) {
+            y = CudaOps.scale(CudaOps.sum(x, reduced, outDims), 1.0 / count);
+        } else {
+            double[] sums = (double[]) sumKernel(Views.readAs(x, DType.FLOAT64), inputDims, reduced);
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] /= count;
+            }
+            y = Views.wrap(x.dtype(), Strided.convert(sums, DType.FLOAT64, x.dtype()), outDims);
+        }
         int[] keptDims = reducedShape(inputDims, reduced, true);
         double scale = 1.0 / count;
         String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
@@ -201,9 +212,14 @@ public final class Reductions {
         int d = Broadcast.dim(dim, rank, op);
         int n = rank == 0 ? 1 : dims[d];
         int outer = rank == 0 ? 1 : product(dims, 0, d), inner = rank == 0 ? 1 : product(dims, d + 1, rank);
-        double[] values = ((double[]) Views.readAs(x, DType.FLOAT64)).clone();
-        Reduce.softmax(values, outer, n, inner, log);
-        Tensor y = Views.wrap(x.dtype(), Strided.convert(values, DType.FLOAT64, x.dtype()), dims);
+        Tensor y;
+        if (Dispatch.onCuda(op, x)) {
+            y = CudaOps.softmax(x, d, log);
+        } else {
+            double[] values = ((double[]) Views.readAs(x, DType.FLOAT64)).clone();
+            Reduce.softmax(values, outer, n, inner, log);
+            y = Views.wrap(x.dtype(), Strided.convert(values, DType.FLOAT64, x.dtype()), dims);
+        }
         if (log) {
             return Graph.record("LogSoftmaxBackward0", y, new Tensor[] {x}, new Tensor[] {y}, (g, ctx) ->
                     new Tensor[] {g.minus(ctx.saved(0).exp().times(g.sum(d, true)))});

@@ -60,8 +60,9 @@ public final class Views {
 
     /** A contiguous copy of {@code t}, recorded as {@code CloneBackward0}. */
     public static Tensor cloneTensor(Tensor t) {
-        Object copy = Strided.gather(t.dtype(), ACCESS.array(t), ACCESS.dims(t), ACCESS.strides(t), ACCESS.offset(t));
-        Tensor out = wrap(t.dtype(), copy, ACCESS.dims(t).clone());
+        Tensor out = Dispatch.onCuda("clone", t) ? dev.kiln.device.cuda.CudaOps.copy(t)
+                : wrap(t.dtype(), Strided.gather(t.dtype(), ACCESS.array(t), ACCESS.dims(t), ACCESS.strides(t),
+                        ACCESS.offset(t)), ACCESS.dims(t).clone());
         return Graph.record("CloneBackward0", out, new Tensor[] {t}, (g, ctx) -> new Tensor[] {g});
     }
 

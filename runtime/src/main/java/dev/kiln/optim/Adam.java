@@ -1,6 +1,9 @@
 package dev.kiln.optim;
 
 import dev.kiln.Tensor;
+import dev.kiln.device.cuda.CudaBackend;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.ops.InPlace;
 import dev.kiln.kernels.KernelProvider;
 import dev.kiln.kernels.Kernels;
 import java.util.LinkedHashMap;
@@ -107,6 +110,10 @@ public final class Adam extends Optimizer {
     private static final KernelProvider ADAM_KERNELS = Kernels.provider();
 
     static void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state, boolean decoupled) {
+        if (FusedUpdate.onCuda(param, grad)) {
+            updateOnDevice(group, param, grad, state, decoupled);
+            return;
+        }
         // The parameter is checked first, so that one that cannot be written fails before its state changes.
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
@@ -146,6 +153,22 @@ public final class Adam extends Optimizer {
             FusedUpdate.set(theta, thetaAt + i, p - stepSize * m / (Math.sqrt(v) / biasCorrection2Sqrt + eps));
         }
         FusedUpdate.finish(param, target);
+    }
+
+    /** Adam's step for a parameter on a GPU: one kernel of {@code CudaBackend} over it and its state. */
+    private static void updateOnDevice(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state,
+                                       boolean decoupled) {
+        InPlace.checkWritable(param, "optimizer step");
+        List<?> betas = (List<?>) group.get("betas");
+        boolean amsgrad = group.getBoolean("amsgrad");
+        Tensor expAvg = FusedUpdate.deviceState(state, "exp_avg", param, 0);
+        Tensor expAvgSq = FusedUpdate.deviceState(state, "exp_avg_sq", param, 0);
+        Tensor maxExpAvgSq = amsgrad ? FusedUpdate.deviceState(state, "max_exp_avg_sq", param, 0) : null;
+        long t = (long) FusedUpdate.nextStep(state);
+        CudaOps.adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, new CudaBackend.AdamStep(group.getDouble("lr"),
+                ((Number) betas.get(0)).doubleValue(), ((Number) betas.get(1)).doubleValue(), group.getDouble("eps"),
+                group.getDouble("weight_decay"), t, decoupled, amsgrad, group.getBoolean("maximize")));
+        FusedUpdate.finish(param, param);
     }
 
     /** Builds an {@link Adam}; every setter has PyTorch's default until called. */

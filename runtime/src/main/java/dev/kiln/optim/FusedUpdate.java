@@ -4,6 +4,8 @@ import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.TensorAccess;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.InPlace;
 import java.util.Arrays;
 import java.util.Map;
@@ -118,6 +120,38 @@ final class FusedUpdate {
         return count[at];
     }
 
+    /**
+     * Whether {@code param} and {@code grad} are on a CUDA device, where the step is one kernel of
+     * {@code CudaBackend} instead of a loop over arrays.
+     *
+     * @throws IllegalArgumentException when they are on different devices
+     */
+    static boolean onCuda(Tensor param, Tensor grad) {
+        return Dispatch.onCuda("optimizer step", param, grad);
+    }
+
+    /**
+     * State tensor {@code key} of device parameter {@code param}, created filled with {@code initial}
+     * when absent and replaced by a contiguous copy on the parameter's device, of its type, when it is
+     * not one (state loaded on the CPU, or kept from before {@code Module.to}).
+     */
+    static Tensor deviceState(Map<String, Tensor> state, String key, Tensor param, double initial) {
+        Tensor t = state.get(key);
+        if (t == null) {
+            t = Tensor.fullLike(param, initial);
+            state.put(key, t);
+        } else if (!t.device().equals(param.device()) || !isDenseLike(t, param)) {
+            if (!Arrays.equals(ACCESS.dims(t), ACCESS.dims(param))) {
+                throw new IllegalStateException("optimizer state '" + key + "' has shape "
+                        + Shape.describe(ACCESS.dims(t)) + " but its parameter has shape "
+                        + Shape.describe(ACCESS.dims(param)));
+            }
+            t = t.to(param.dtype()).to(param.device()).clone();
+            state.put(key, t);
+        }
+        return t;
+    }
+
     /** Clears {@code grad} to zeros in place, writing its storage directly when it is contiguous and floating point. */
     static void zero(Tensor grad) {
         if (!grad.isContiguous() || !grad.dtype().isFloatingPoint()) {
@@ -125,6 +159,11 @@ final class FusedUpdate {
             return;
         }
         InPlace.checkWritable(grad, "zeroGrad");
+        if (grad.device().isCuda()) {
+            CudaOps.fill(grad, 0);
+            ACCESS.version(grad).bump();
+            return;
+        }
         int from = ACCESS.offset(grad), to = from + grad.numel();
         if (ACCESS.array(grad) instanceof float[] floats) {
             Arrays.fill(floats, from, to, 0f);

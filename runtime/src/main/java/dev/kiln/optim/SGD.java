@@ -1,6 +1,9 @@
 package dev.kiln.optim;
 
 import dev.kiln.Tensor;
+import dev.kiln.device.cuda.CudaBackend;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +90,17 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
+        if (FusedUpdate.onCuda(param, grad)) {
+            InPlace.checkWritable(param, "optimizer step");
+            double momentum = group.getDouble("momentum");
+            boolean firstStep = !state.containsKey("momentum_buffer");
+            Tensor buffer = momentum != 0 ? FusedUpdate.deviceState(state, "momentum_buffer", param, 0) : null;
+            CudaOps.sgd(param, grad, buffer, new CudaBackend.SgdStep(group.getDouble("lr"), momentum,
+                    group.getDouble("dampening"), group.getDouble("weight_decay"), group.getBoolean("nesterov"),
+                    group.getBoolean("maximize"), firstStep));
+            FusedUpdate.finish(param, param);
+            return;
+        }
         // The parameter is checked first, so that one that cannot be written fails before its state changes.
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);

@@ -116,6 +116,18 @@ public final class CudaBackend implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes {@code backend} the one {@link #of} gives for device {@code ordinal}, or removes it (null):
+     * how tests put a backend on a fake driver behind {@code Device.cuda} tensors.
+     */
+    static void register(int ordinal, CudaBackend backend) {
+        if (backend == null) {
+            BACKENDS.remove(ordinal);
+        } else {
+            BACKENDS.put(ordinal, backend);
+        }
+    }
+
     /** Reads a module's PTX from the runtime jar. */
     static String shippedPtx(String module) {
         String resource = module + ".ptx";
@@ -231,12 +243,89 @@ public final class CudaBackend implements AutoCloseable {
 
     /** Copies {@code bytes} from {@code src} to {@code dst} on the device. */
     public void copy(DeviceBuffer src, DeviceBuffer dst, long bytes) {
-        requireBytes("copy", src, bytes);
-        requireBytes("copy", dst, bytes);
+        copy(src, 0, dst, 0, bytes);
+    }
+
+    /** Copies {@code bytes} from {@code src} at byte {@code srcOffset} to {@code dst} at byte {@code dstOffset}. */
+    public void copy(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
+        requireBytes("copy", src, srcOffset + bytes);
+        requireBytes("copy", dst, dstOffset + bytes);
         if (bytes > 0) {
             context.makeCurrent();
-            driver.memcpyDtoDAsync(dst.pointer(), src.pointer(), bytes, stream);
+            driver.memcpyDtoDAsync(dst.pointer() + dstOffset, src.pointer() + srcOffset, bytes, stream);
         }
+    }
+
+    /**
+     * Writes the Java array {@code data} ({@code float[]}, {@code double[]}, {@code long[]}, or
+     * {@code boolean[]} as one byte per element) into {@code dst} from byte {@code byteOffset}.
+     */
+    public void write(Object data, DeviceBuffer dst, long byteOffset) {
+        write(dst, byteOffset, heap(data), layout(data));
+    }
+
+    /** A new device buffer holding the Java array {@code data}, element types as {@link #write(Object, DeviceBuffer, long)}. */
+    public DeviceBuffer uploadArray(Object data) {
+        return upload(heap(data), layout(data));
+    }
+
+    /**
+     * {@code n} elements of {@code dtype} read from {@code src} at byte {@code byteOffset}, waiting for
+     * queued work first: a {@code float[]}, {@code double[]}, {@code long[]} or {@code boolean[]}.
+     */
+    public Object downloadArray(DeviceBuffer src, long byteOffset, DType dtype, int n) {
+        Object out = switch (dtype) {
+            case FLOAT32 -> new float[n];
+            case FLOAT64 -> new double[n];
+            case INT64 -> new long[n];
+            case BOOL -> new byte[n];
+        };
+        readAt(src, byteOffset, heap(out), layout(out));
+        if (out instanceof byte[] bytes) {
+            boolean[] bools = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                bools[i] = bytes[i] != 0;
+            }
+            return bools;
+        }
+        return out;
+    }
+
+    /** The heap memory of a primitive array; a {@code boolean[]} becomes bytes 0 and 1. */
+    private static MemorySegment heap(Object data) {
+        return switch (data) {
+            case float[] a -> MemorySegment.ofArray(a);
+            case double[] a -> MemorySegment.ofArray(a);
+            case long[] a -> MemorySegment.ofArray(a);
+            case byte[] a -> MemorySegment.ofArray(a);
+            case boolean[] a -> {
+                byte[] bytes = new byte[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    bytes[i] = (byte) (a[i] ? 1 : 0);
+                }
+                yield MemorySegment.ofArray(bytes);
+            }
+            default -> throw new IllegalArgumentException("expected a float[], double[], long[] or boolean[], but got "
+                    + data.getClass().getSimpleName());
+        };
+    }
+
+    private static ValueLayout layout(Object data) {
+        return switch (data) {
+            case float[] a -> ValueLayout.JAVA_FLOAT;
+            case double[] a -> ValueLayout.JAVA_DOUBLE;
+            case long[] a -> ValueLayout.JAVA_LONG;
+            default -> ValueLayout.JAVA_BYTE;
+        };
+    }
+
+    /** The bytes of one element of {@code dtype} in device memory (bool: one byte). */
+    public static int elementBytes(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> Float.BYTES;
+            case FLOAT64, INT64 -> Long.BYTES;
+            case BOOL -> 1;
+        };
     }
 
     /** Waits until everything queued on this backend's stream is done, reporting any error it met. */
@@ -306,6 +395,61 @@ public final class CudaBackend implements AutoCloseable {
         requireElements(name, dtype, (long) rows * cols, y);
         requireElements(name, dtype, cols, bias);
         launchElementwise(name, (long) rows * cols, new KernelArgs().buffer(y).buffer(bias).i32(rows).i32(cols));
+    }
+
+    /** {@code y[i] = min(max(x[i], lo), hi)} for {@code i < n}, NaN kept; pass an infinity for an absent bound. */
+    public void clamp(DType dtype, DeviceBuffer x, DeviceBuffer y, double lo, double hi, long n) {
+        String name = kernel("clamp", dtype);
+        requireElements(name, dtype, n, x, y);
+        KernelArgs args = scalar(scalar(new KernelArgs().buffer(x).buffer(y), dtype, lo), dtype, hi);
+        launchElementwise(name, n, args.i64(n));
+    }
+
+    /** {@code y[i] = grad[i]} where {@code lo <= x[i] <= hi}, else 0: the derivative of {@link #clamp}. */
+    public void clampBackward(DType dtype, DeviceBuffer x, DeviceBuffer grad, DeviceBuffer y, double lo, double hi,
+                              long n) {
+        String name = kernel("clamp_backward", dtype);
+        requireElements(name, dtype, n, x, grad, y);
+        KernelArgs args = scalar(scalar(new KernelArgs().buffer(x).buffer(grad).buffer(y), dtype, lo), dtype, hi);
+        launchElementwise(name, n, args.i64(n));
+    }
+
+    /** The most dimensions {@link #gather} takes. */
+    public static final int GATHER_RANK = 6;
+
+    /**
+     * Copies the strided view of {@code x} with {@code sizes} and {@code strides} (in elements, 0 for a
+     * broadcast dimension) from element {@code offset} into {@code y} in row-major order: how a view
+     * or a broadcast operand becomes contiguous. Copies bits, so any element type of 4 or 8 bytes works.
+     */
+    public void gather(DType dtype, DeviceBuffer x, long offset, int[] sizes, int[] strides, DeviceBuffer y) {
+        if (sizes.length != strides.length || sizes.length > GATHER_RANK) {
+            throw new IllegalArgumentException("gather: expected at most " + GATHER_RANK + " sizes and as many strides,"
+                    + " but got " + sizes.length + " sizes and " + strides.length + " strides");
+        }
+        int bytes = elementBytes(dtype);
+        if (bytes == 1) {
+            throw new IllegalArgumentException("gather: bool elements cannot be gathered on the device");
+        }
+        String name = "kiln_gather_" + (bytes == Float.BYTES ? "f32" : "f64");
+        long n = 1, last = offset;
+        for (int d = 0; d < sizes.length; d++) {
+            n *= sizes[d];
+            last += (long) Math.max(sizes[d] - 1, 0) * strides[d];
+        }
+        requireBytes(name, y, n * bytes);
+        if (n > 0) {
+            requireBytes(name, x, (last + 1) * bytes);
+        }
+        KernelArgs args = new KernelArgs().buffer(x).buffer(y).i64(n).i64(offset);
+        int lead = GATHER_RANK - sizes.length;
+        for (int d = 0; d < GATHER_RANK; d++) {
+            args.i32(d < lead ? 1 : sizes[d - lead]);
+        }
+        for (int d = 0; d < GATHER_RANK; d++) {
+            args.i64(d < lead ? 0 : strides[d - lead]);
+        }
+        launchElementwise(name, n, args);
     }
 
     // ---- reductions ----
@@ -499,7 +643,7 @@ public final class CudaBackend implements AutoCloseable {
     public void gemm(DType dtype, boolean transA, boolean transB, int m, int n, int k, double alpha,
                      DeviceBuffer a, DeviceBuffer b, double beta, DeviceBuffer c) {
         String name = dtype == DType.FLOAT64 ? "dgemm" : "sgemm";
-        size(dtype);
+        kernel(name, dtype);  // float32 or float64 only
         requireElements(name + " A", dtype, (long) m * k, a);
         requireElements(name + " B", dtype, (long) k * n, b);
         requireElements(name + " C", dtype, (long) m * n, c);
@@ -579,11 +723,7 @@ public final class CudaBackend implements AutoCloseable {
     }
 
     private static long size(DType dtype) {
-        return switch (dtype) {
-            case FLOAT32 -> Float.BYTES;
-            case FLOAT64, INT64 -> Long.BYTES;
-            default -> throw new IllegalArgumentException("CUDA buffers hold float32, float64 or int64, but got " + dtype);
-        };
+        return elementBytes(dtype);
     }
 
     private static void requireElements(String name, DType dtype, long n, DeviceBuffer... buffers) {
@@ -641,6 +781,9 @@ public final class CudaBackend implements AutoCloseable {
             }
             elementwise.put(kernel("fill", dtype), List.of(p, t, l));
             elementwise.put(kernel("add_bias", dtype), List.of(p, p, i, i));
+            elementwise.put(kernel("clamp", dtype), List.of(p, p, t, t, l));
+            elementwise.put(kernel("clamp_backward", dtype), List.of(p, p, p, t, t, l));
+            elementwise.put(kernel("gather", dtype), List.of(p, p, l, l, i, i, i, i, i, i, l, l, l, l, l, l));
             Map<String, List<String>> reduce = modules.get("reduce");
             reduce.put(kernel("sum", dtype), List.of(p, p, l));
             reduce.put(kernel("sum_rows", dtype), List.of(p, p, i, i));

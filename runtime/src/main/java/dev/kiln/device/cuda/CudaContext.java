@@ -49,8 +49,14 @@ public final class CudaContext {
         driver.ctxSetCurrent(context);
     }
 
+    /** How many times an allocation that ran out of memory waits for the garbage collector before giving up. */
+    private static final int COLLECTIONS_BEFORE_OUT_OF_MEMORY = 3;
+
     /**
      * Allocates {@code bytes} of device memory. A zero-byte buffer has pointer 0 and costs no driver call.
+     * When the device is out of memory, buffers that are unreachable but not yet cleaned may hold it:
+     * the garbage collector is asked to run (the Java heap does not feel device memory) and the
+     * allocation is tried again, a few times, as the JDK does for direct buffers.
      *
      * @throws CudaException when the driver cannot, e.g. {@code CUDA_ERROR_OUT_OF_MEMORY}
      */
@@ -61,10 +67,29 @@ public final class CudaContext {
         long pointer = 0;
         if (bytes > 0) {
             makeCurrent();
-            pointer = driver.memAlloc(bytes);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    pointer = driver.memAlloc(bytes);
+                    break;
+                } catch (CudaException e) {
+                    if (!e.isOutOfMemory() || attempt == COLLECTIONS_BEFORE_OUT_OF_MEMORY) {
+                        throw e;
+                    }
+                    collectUnreachableBuffers(attempt);
+                }
+            }
         }
         liveBytes.addAndGet(bytes);
         return new DeviceBuffer(this, pointer, bytes);
+    }
+
+    private static void collectUnreachableBuffers(int attempt) {
+        System.gc();
+        try {
+            Thread.sleep(10L << attempt);  // the cleaner thread frees what the collection found
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Frees what {@link #allocate} returned; called once per buffer, by its close or its cleaner. */

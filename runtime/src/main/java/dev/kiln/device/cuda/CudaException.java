@@ -35,4 +35,9 @@ public final class CudaException extends RuntimeException {
     public String errorName() {
         return errorName;
     }
+
+    /** Whether the device ran out of memory ({@code CUDA_ERROR_OUT_OF_MEMORY}, code 2). */
+    public boolean isOutOfMemory() {
+        return code == 2 && "CUDA_ERROR_OUT_OF_MEMORY".equals(errorName);
+    }
 }

@@ -9,6 +9,13 @@
 //   kiln_fill_f32(float* y, float value, long long n)                  y[i] = value
 //   kiln_add_bias_f32(float* y, const float* bias, int rows, int cols)
 //       y[r, c] += bias[c] on a row-major rows x cols matrix: a Linear layer's bias after its GEMM
+//   kiln_clamp_f32(const float* x, float* y, float lo, float hi, long long n)
+//       y[i] = min(max(x[i], lo), hi), NaN kept; an absent bound is passed as an infinity
+//   kiln_clamp_backward_f32(const float* x, const float* grad, float* y, float lo, float hi, long long n)
+//       y[i] = grad[i] where lo <= x[i] <= hi, else 0
+//   kiln_gather_f32(const float* x, float* y, long long n, long long offset, int s0..s5, long long t0..t5)
+//       y in row-major order from the strided view of x with sizes s and strides t (leading unused
+//       dimensions have size 1); _f64 copies any 8-byte element (float64 and int64) bit for bit
 //
 // y may be one of the inputs (in place). Any grid size works: every kernel loops with the grid's stride.
 #include "common.cuh"
@@ -102,4 +109,52 @@ extern "C" __global__ void kiln_add_bias_f32(float* y, const float* bias, int ro
 }
 extern "C" __global__ void kiln_add_bias_f64(double* y, const double* bias, int rows, int cols) {
     add_bias(y, bias, rows, cols);
+}
+
+template <typename T>
+__device__ __forceinline__ T clamp_value(T x, T lo, T hi) {
+    if (x != x) return x;
+    T r = x < lo ? lo : x;
+    return r > hi ? hi : r;
+}
+extern "C" __global__ void kiln_clamp_f32(const float* x, float* y, float lo, float hi, long long n) {
+    KILN_GRID_STRIDE(i, n) y[i] = clamp_value(x[i], lo, hi);
+}
+extern "C" __global__ void kiln_clamp_f64(const double* x, double* y, double lo, double hi, long long n) {
+    KILN_GRID_STRIDE(i, n) y[i] = clamp_value(x[i], lo, hi);
+}
+extern "C" __global__ void kiln_clamp_backward_f32(const float* x, const float* grad, float* y, float lo, float hi,
+                                                   long long n) {
+    KILN_GRID_STRIDE(i, n) y[i] = x[i] >= lo && x[i] <= hi ? grad[i] : 0.0f;
+}
+extern "C" __global__ void kiln_clamp_backward_f64(const double* x, const double* grad, double* y, double lo,
+                                                   double hi, long long n) {
+    KILN_GRID_STRIDE(i, n) y[i] = x[i] >= lo && x[i] <= hi ? grad[i] : 0.0;
+}
+
+// Unsigned integers of the element's width: a copy moves bits, so int64 and NaN payloads survive.
+template <typename U>
+__device__ void gather(const U* x, U* y, long long n, long long offset, int s0, int s1, int s2, int s3, int s4,
+                       int s5, long long t0, long long t1, long long t2, long long t3, long long t4, long long t5) {
+    const int sizes[6] = {s0, s1, s2, s3, s4, s5};
+    const long long strides[6] = {t0, t1, t2, t3, t4, t5};
+    KILN_GRID_STRIDE(i, n) {
+        long long rest = i, at = offset;
+        for (int d = 5; d >= 0; d--) {
+            at += (rest % sizes[d]) * strides[d];
+            rest /= sizes[d];
+        }
+        y[i] = x[at];
+    }
+}
+extern "C" __global__ void kiln_gather_f32(const unsigned int* x, unsigned int* y, long long n, long long offset,
+                                           int s0, int s1, int s2, int s3, int s4, int s5, long long t0, long long t1,
+                                           long long t2, long long t3, long long t4, long long t5) {
+    gather(x, y, n, offset, s0, s1, s2, s3, s4, s5, t0, t1, t2, t3, t4, t5);
+}
+extern "C" __global__ void kiln_gather_f64(const unsigned long long* x, unsigned long long* y, long long n,
+                                           long long offset, int s0, int s1, int s2, int s3, int s4, int s5,
+                                           long long t0, long long t1, long long t2, long long t3, long long t4,
+                                           long long t5) {
+    gather(x, y, n, offset, s0, s1, s2, s3, s4, s5, t0, t1, t2, t3, t4, t5);
 }
