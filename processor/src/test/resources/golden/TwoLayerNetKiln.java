@@ -6,8 +6,10 @@ import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
 import dev.kiln.compiled.ActivationPool;
 import dev.kiln.compiled.Compiled;
+import dev.kiln.compiled.CudaCompiled;
 import dev.kiln.compiled.FusedStep;
 import dev.kiln.compiled.LossGradient;
+import dev.kiln.device.cuda.DeviceBuffer;
 import dev.kiln.kernels.Gemm;
 import dev.kiln.nn.Linear;
 import javax.annotation.processing.Generated;
@@ -31,6 +33,17 @@ import javax.annotation.processing.Generated;
  * Dropout layers draw their masks from the default generator as the eager layers do, in
  * training mode only. The last dimension of the input holds the features and the ones before
  * it are rows, as for {@code Linear}.
+ *
+ * <p>When the input and every parameter are on one CUDA device, in float32 or float64, {@link #forward}
+ * runs {@code forwardCuda} there: the products through cuBLAS (transposes passed as flags), the
+ * bias, the elementwise functions, a row softmax and the reductions as kernel launches, each value
+ * in a device buffer that the tape node frees once its backward ran without retaining the graph.
+ * Tensors on different devices run the eager {@code forward}, which says so.
+ *
+ * <p>{@link #trainingStep}, which {@code TrainingStep.of(model, loss, optimizer)} calls, runs the
+ * same loops without a tape: the forward, the loss and its gradient in one pass, and the
+ * backward writing each parameter's gradient into its {@code grad()}. On a CUDA device it takes
+ * the eager step, through {@link #forward}.
  *
  * <p>An instance owns its buffers: use it from one thread at a time.
  */
@@ -74,7 +87,11 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
         if (type == DType.FLOAT64) {
             return forwardFloat64(x, layers);
         }
-        // other or mixed element types: the eager forward promotes or fails as it does for any module
+        if (CudaCompiled.commonType(x, layers.linear1().weight(), layers.linear2().weight()) != null) {
+            // all on one CUDA device
+            return forwardCuda(x, layers);
+        }
+        // other or mixed element types or devices: the eager forward promotes or fails as it does for any module
         return super.forward(x);
     }
 
@@ -282,6 +299,102 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
         return grads;
     }
 
+    /**
+     * {@link #forward} on the CUDA device of the input and parameters, in their element type:
+     * each value in a device buffer, each operation a cuBLAS GEMM or a kernel launch.
+     */
+    private Tensor forwardCuda(Tensor x, Layers layers) {
+        Linear linear1 = layers.linear1();
+        Linear linear2 = layers.linear2();
+        Parameter linear1Weight = linear1.weight();
+        Parameter linear2Weight = linear2.weight();
+        Compiled.checkInput(linear1, x);
+        // leading dimensions are rows: a (batch, seq, features) input is (batch * seq) rows
+        int n = Compiled.rows(x);
+        int inFeatures = x.size(-1);
+        int linear1Features = linear1.outFeatures();
+        Compiled.checkFeatures(linear2, n, linear1Features);
+        int linear2Features = linear2.outFeatures();
+        Tensor[] inputs = {x, linear1Weight, linear2Weight};
+        boolean recording = Graph.isRecording(inputs);
+        CudaCompiled cuda = CudaCompiled.open(x);
+        DeviceBuffer input = cuda.read(x);
+        DeviceBuffer linear1WeightData = cuda.read(linear1Weight);
+        DeviceBuffer linear2WeightData = cuda.read(linear2Weight);
+        // line 19: linear1.invoke(x)
+        DeviceBuffer linear1Out = cuda.allocate(n * linear1Features);
+        // input W^T: the weight (out, in) read transposed
+        cuda.gemm(false, true, n, linear1Features, inFeatures, input, linear1WeightData, linear1Out);
+        // line 19: linear1.invoke(x).clampMin(0)
+        DeviceBuffer clampOut = cuda.allocate(n * linear1Features);
+        cuda.clamp(linear1Out, clampOut, 0.0, Double.NaN, n * linear1Features);
+        // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+        DeviceBuffer linear2Out = cuda.allocate(n * linear2Features);
+        // input W^T: the weight (out, in) read transposed
+        cuda.gemm(false, true, n, linear2Features, linear1Features, clampOut, linear2WeightData, linear2Out);
+        Tensor output = cuda.wrap(linear2Out, Compiled.shapeWithLast(x, linear2Features));
+        if (!recording) {
+            cuda.release();
+            return output;
+        }
+        // the node frees the forward's buffers once its backward ran without retaining the graph
+        return Graph.record("TwoLayerNetKilnBackward", output, inputs, new Tensor[] {x, linear1Weight, linear2Weight},
+                        (gradOutput, ctx) -> backwardCuda(gradOutput, ctx, cuda, n, inFeatures, linear1Features, linear2Features, linear1Out, clampOut),
+                        cuda::release);
+    }
+
+    /**
+     * The derivative of the node {@link #forwardCuda} records, on the device: one gradient per input.
+     */
+    private Tensor[] backwardCuda(Tensor gradOutput, Graph.Saved ctx, CudaCompiled cuda, int n,
+            int inFeatures, int linear1Features, int linear2Features, DeviceBuffer linear1Out,
+            DeviceBuffer clampOut) {
+        // reading the saved tensors checks that they were not modified in place since the forward
+        Tensor x = ctx.saved(0);
+        // gradients and copies live in a scratch scope, freed on the way out
+        CudaCompiled scratch = cuda.scratch();
+        try {
+            DeviceBuffer input = scratch.read(x);
+            DeviceBuffer linear1WeightData = scratch.read(ctx.saved(1));
+            DeviceBuffer linear2WeightData = scratch.read(ctx.saved(2));
+            Tensor[] grads = new Tensor[3];
+            DeviceBuffer gradOut = scratch.read(gradOutput);
+            // line 19: linear2.invoke(linear1.invoke(x).clampMin(0))
+            if (ctx.needsGrad(2)) {
+                // dW = g^T input
+                DeviceBuffer dW = scratch.allocate(linear2Features * linear1Features);
+                scratch.gemm(true, false, linear2Features, linear1Features, n, gradOut, clampOut, dW);
+                grads[2] = scratch.wrap(dW, linear2Features, linear1Features);
+            }
+            if (!(ctx.needsGrad(0) || ctx.needsGrad(1))) {
+                // nothing before this operation needs a gradient
+                return grads;
+            }
+            DeviceBuffer clampGrad = scratch.allocate(n * linear1Features);
+            // the gradient of the input = g W
+            scratch.gemm(false, false, n, linear1Features, linear2Features, gradOut, linear2WeightData, clampGrad);
+            // line 19: linear1.invoke(x).clampMin(0)
+            DeviceBuffer linear1Grad = scratch.allocate(n * linear1Features);
+            scratch.clampBackward(linear1Out, clampGrad, linear1Grad, 0.0, Double.NaN, n * linear1Features);
+            // line 19: linear1.invoke(x)
+            if (ctx.needsGrad(1)) {
+                // dW = g^T input
+                DeviceBuffer dW = scratch.allocate(linear1Features * inFeatures);
+                scratch.gemm(true, false, linear1Features, inFeatures, n, linear1Grad, input, dW);
+                grads[1] = scratch.wrap(dW, linear1Features, inFeatures);
+            }
+            if (ctx.needsGrad(0)) {
+                DeviceBuffer inputGrad = scratch.allocate(n * inFeatures);
+                // the gradient of the input = g W
+                scratch.gemm(false, false, n, inFeatures, linear1Features, linear1Grad, linear1WeightData, inputGrad);
+                grads[0] = scratch.wrap(inputGrad, x.shape().toArray());
+            }
+            return grads;
+        } finally {
+            scratch.release();
+        }
+    }
+
     @Override
     public double trainingStep(Tensor x, Tensor y, LossGradient loss) {
         Layers layers = layers();
@@ -441,7 +554,8 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
     }
 
     /**
-     * The model's layers the forward reads, by their paths in {@code namedModules()}.
+     * The model's layers and parameters the forward reads, by their paths in
+     * {@code namedModules()} and {@code namedParameters()}.
      */
     private record Layers(Linear linear1, Linear linear2) {
     }

@@ -86,6 +86,122 @@ class GenerationTest {
         assertThat(compile(everything)).succeededWithoutWarnings();
     }
 
+    private static String generated(Compilation compilation, String className) throws java.io.IOException {
+        return compilation.generatedSourceFile(className).orElseThrow().getCharContent(true).toString();
+    }
+
+    @Test
+    void everyOperationWithADeviceKernelGetsTheCudaVariantWithoutWarnings() throws Exception {
+        JavaFileObject mlp = source("DeviceMlp",
+                "package test;",
+                "import dev.kiln.Parameter;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.F;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "import dev.kiln.nn.ReLU;",
+                "import dev.kiln.nn.Sequential;",
+                "import dev.kiln.nn.Sigmoid;",
+                "import dev.kiln.nn.Tanh;",
+                "@Model",
+                "public class DeviceMlp extends Module {",
+                "    final Linear a = new Linear(5, 6);",
+                "    final Sequential b = new Sequential(new ReLU(), new Linear(6, 4, false), new Tanh(), new Sigmoid());",
+                "    final Parameter w = new Parameter(Tensor.randn(4, 3));",
+                "    final Parameter v = new Parameter(Tensor.randn(2, 3));",
+                "    public DeviceMlp() {",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        Tensor h = F.relu(x.exp().log().unaryMinus().plus(1).minus(2).times(3).div(4)).abs().plus(1).sqrt();",
+                "        Tensor y = b.invoke(a.invoke(h.clamp(-1, 1).clampMax(0.5).pow(2))).mm(w).tanh();",
+                "        return y.matmul(v.t()).logSoftmax(1);",
+                "    }",
+                "}");
+        Compilation compilation = compile(mlp);
+        assertThat(compilation).succeededWithoutWarnings();
+        String kiln = generated(compilation, "test.DeviceMlpKiln");
+        org.assertj.core.api.Assertions.assertThat(kiln)
+                .contains("if (CudaCompiled.commonType(x, layers.a().weight(), Compiled.bias(layers.a()),")
+                .contains("private Tensor forwardCuda(Tensor x, Layers layers)", "private Tensor[] backwardCuda(")
+                .contains("cuda.exp(input, expOut, n * inFeatures);", "cuda.add(addOut, (-2.0), addOut_, n * inFeatures);")
+                .contains("cuda.clamp(sqrtOut, clampOut, (-1.0), 1.0, n * inFeatures);")
+                .contains("cuda.gemm(false, true, n, aFeatures, inFeatures, powOut, aWeightData, aOut);")
+                .contains("cuda.addBias(aOut, aBiasData, n, aFeatures);")
+                .contains("cuda.gemm(false, false, n, wFeatures, b1Features, sigmoidOut, wWeightData, wOut);")
+                .contains("cuda.gemm(false, true, n, vFeatures, wFeatures, tanhOut_, vWeightData, vOut);")
+                .contains("cuda.logSoftmax(vOut, logSoftmaxOut, n, vFeatures);")
+                .contains("scratch.logSoftmaxBackward(logSoftmaxOut, gradOut, vGrad, n, vFeatures);")
+                .contains("scratch.powBackward(clampOut_, 2.0, powGrad, clampGrad_, n * inFeatures);")
+                .contains("scratch.sumColumns(aGrad, db, n, aFeatures);")
+                .contains("When the input and every parameter are on one CUDA device")
+                .doesNotContain("has no device kernel");
+    }
+
+    @Test
+    void reductionsGetTheCudaVariantToo() throws Exception {
+        for (String head : new String[] {"sum()", "mean(1)"}) {
+            JavaFileObject net = source("Reduced",
+                    "package test;",
+                    "import dev.kiln.Tensor;",
+                    "import dev.kiln.annotations.Model;",
+                    "import dev.kiln.nn.Linear;",
+                    "import dev.kiln.nn.Module;",
+                    "@Model",
+                    "public class Reduced extends Module {",
+                    "    final Linear a = new Linear(5, 6);",
+                    "    public Reduced() {",
+                    "    }",
+                    "    @Override public Tensor forward(Tensor x) {",
+                    "        return a.invoke(x).sigmoid()." + head + ";",
+                    "    }",
+                    "}");
+            Compilation compilation = compile(net);
+            assertThat(compilation).succeededWithoutWarnings();
+            org.assertj.core.api.Assertions.assertThat(generated(compilation, "test.ReducedKiln"))
+                    .contains(head.equals("sum()") ? "cuda.sum(sigmoidOut, sumOut, n * aFeatures, false)"
+                            : "cuda.sumRows(sigmoidOut, meanOut, n, aFeatures, true)")
+                    .contains(head.equals("sum()") ? "scratch.sumBackward(gradOut, sigmoidGrad, n * aFeatures, false)"
+                            : "scratch.sumRowsBackward(gradOut, sigmoidGrad, n, aFeatures, true)");
+        }
+    }
+
+    @Test
+    void aModelWithAnOperationWithoutADeviceKernelHasNoCudaVariantAndSaysWhy() throws Exception {
+        String[][] cases = {
+                {"return F.leakyRelu(a.invoke(x), 0.2);", "F.leakyRelu(a.invoke(x), 0.2)"},
+                {"return drop.invoke(a.invoke(x));", "drop.invoke(a.invoke(x))"},
+                {"Tensor z = a.invoke(x); return z.times(z.sigmoid());", "z.times(z.sigmoid())"},
+        };
+        for (String[] c : cases) {
+            JavaFileObject net = source("Eager",
+                    "package test;",
+                    "import dev.kiln.Tensor;",
+                    "import dev.kiln.annotations.Model;",
+                    "import dev.kiln.nn.Dropout;",
+                    "import dev.kiln.nn.F;",
+                    "import dev.kiln.nn.Linear;",
+                    "import dev.kiln.nn.Module;",
+                    "@Model",
+                    "public class Eager extends Module {",
+                    "    final Linear a = new Linear(5, 5);",
+                    "    final Dropout drop = new Dropout(0.5);",
+                    "    public Eager() {",
+                    "    }",
+                    "    @Override public Tensor forward(Tensor x) {",
+                    "        " + c[0],
+                    "    }",
+                    "}");
+            Compilation compilation = compile(net);
+            assertThat(compilation).succeededWithoutWarnings();
+            String kiln = generated(compilation, "test.EagerKiln");
+            org.assertj.core.api.Assertions.assertThat(kiln).as(c[0])
+                    .doesNotContain("forwardCuda", "backwardCuda", "CudaCompiled")
+                    .contains("On a CUDA device this model runs the eager {@code forward} of {@link Eager}")
+                    .contains("{@code " + c[1] + "} (line 15) has no device kernel, so no device variant was generated.");
+        }
+    }
+
     @Test
     void aCheckedButUncompiledConstructIsAnErrorAtItsPosition() {
         JavaFileObject net = source("Matmul",

@@ -10,10 +10,13 @@ final class FunctionNode extends Node {
     private final Graph.Derivative derivative;
     private final boolean[] needsGrad;
     private SavedTensor[] saved;
+    /** Run once when the saved tensors are dropped; null for none. */
+    private Runnable release;
 
-    FunctionNode(String name, Node[] next, SavedTensor[] saved, Graph.Derivative derivative) {
+    FunctionNode(String name, Node[] next, SavedTensor[] saved, Graph.Derivative derivative, Runnable release) {
         super(name, next);
         this.saved = saved;
+        this.release = release;
         this.derivative = derivative;
         this.needsGrad = new boolean[next.length];
         for (int i = 0; i < next.length; i++) {
@@ -29,6 +32,11 @@ final class FunctionNode extends Node {
     @Override
     protected void release() {
         saved = null;
+        Runnable action = release;
+        release = null;
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** What a derivative sees: the saved tensors and which inputs need a gradient. */

@@ -50,6 +50,17 @@ public final class Graph {
      * {@link #isRecording} says so, saving {@code saved} for {@code derivative}; returns {@code output}.
      */
     public static Tensor record(String name, Tensor output, Tensor[] inputs, Tensor[] saved, Derivative derivative) {
+        return record(name, output, inputs, saved, derivative, null);
+    }
+
+    /**
+     * {@link #record} for a derivative that holds memory of its own (a compiled model's device
+     * activations): {@code release} runs once, when the node drops its saved tensors after a backward
+     * that does not retain the graph. A node that never runs backward leaves that memory to whatever
+     * frees it when unreachable.
+     */
+    public static Tensor record(String name, Tensor output, Tensor[] inputs, Tensor[] saved, Derivative derivative,
+                                Runnable release) {
         if (!isRecording(inputs)) {
             return output;
         }
@@ -61,7 +72,7 @@ public final class Graph {
         for (int i = 0; i < saved.length; i++) {
             kept[i] = new SavedTensor(saved[i]);
         }
-        ACCESS.setHistory(output, new FunctionNode(name, next, kept, derivative));
+        ACCESS.setHistory(output, new FunctionNode(name, next, kept, derivative, release));
         return output;
     }
 

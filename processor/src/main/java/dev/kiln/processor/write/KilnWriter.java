@@ -29,17 +29,17 @@ import javax.lang.model.element.Modifier;
 public final class KilnWriter {
     static final String PROCESSOR = "dev.kiln.processor.ModelProcessor";
 
-    private static final ClassName TENSOR = ClassName.get("dev.kiln", "Tensor");
+    static final ClassName TENSOR = ClassName.get("dev.kiln", "Tensor");
     private static final ClassName PARAMETER = ClassName.get("dev.kiln", "Parameter");
-    private static final ClassName GRAPH = ClassName.get("dev.kiln.autograd", "Graph");
-    private static final ClassName SAVED = GRAPH.nestedClass("Saved");
+    static final ClassName GRAPH = ClassName.get("dev.kiln.autograd", "Graph");
+    static final ClassName SAVED = GRAPH.nestedClass("Saved");
     private static final ClassName GEMM = ClassName.get("dev.kiln.kernels", "Gemm");
     private static final ClassName UNARY_FUNCTION = ClassName.get("dev.kiln.kernels", "UnaryFunction");
     private static final ClassName LINEAR = ClassName.get("dev.kiln.nn", "Linear");
     private static final ClassName DROPOUT = ClassName.get("dev.kiln.nn", "Dropout");
-    private static final ClassName DTYPE = ClassName.get("dev.kiln", "DType");
+    static final ClassName DTYPE = ClassName.get("dev.kiln", "DType");
     private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
-    private static final ClassName COMPILED = ClassName.get("dev.kiln.compiled", "Compiled");
+    static final ClassName COMPILED = ClassName.get("dev.kiln.compiled", "Compiled");
     private static final ClassName POOL = ClassName.get("dev.kiln.compiled", "ActivationPool");
     private static final ClassName LEASE = POOL.nestedClass("Lease");
     private static final ClassName FUSED_STEP = ClassName.get("dev.kiln.compiled", "FusedStep");
@@ -47,23 +47,23 @@ public final class KilnWriter {
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
     private static final TypeName BOOLEANS = ArrayTypeName.of(TypeName.BOOLEAN);
 
-    private final ModelGraph graph;
-    private final Backward backward;
+    final ModelGraph graph;
+    final Backward backward;
     private final Fusion fusion;
     private final List<Constructor> constructors;
     private final ClassName model;
     private final ClassName kiln;
-    private final String nodeName;
-    private final int last;
+    final String nodeName;
+    final int last;
 
     /** Names of the forward's locals; the backward method uses the same names for its parameters. */
-    private final NameAllocator names = new NameAllocator();
+    final NameAllocator names = new NameAllocator();
     /** The layers record's components, by dotted path. */
-    private final Map<String, String> layerNames = new LinkedHashMap<>();
+    final Map<String, String> layerNames = new LinkedHashMap<>();
     private final Map<String, ClassName> layerTypes = new LinkedHashMap<>();
     /** The inputs of the tape node after x: per Linear operation, its weight and bias indices. */
-    private final Map<Integer, Integer> weightIndex = new LinkedHashMap<>();
-    private final Map<Integer, Integer> biasIndex = new LinkedHashMap<>();
+    final Map<Integer, Integer> weightIndex = new LinkedHashMap<>();
+    final Map<Integer, Integer> biasIndex = new LinkedHashMap<>();
     /** Per product operation, the local holding its weight tensor. */
     private final Map<Integer, String> weightLocals = new LinkedHashMap<>();
     private final List<String> inputs = new ArrayList<>();
@@ -109,6 +109,11 @@ public final class KilnWriter {
             type.addMethod(forward(t));
             type.addMethod(backwardMethod(t));
         }
+        if (CudaWriter.unsupported(graph).isEmpty()) {
+            CudaWriter cuda = new CudaWriter(this);
+            type.addMethod(cuda.forward());
+            type.addMethod(cuda.backward());
+        }
         if (fusesTrainingStep()) {
             type.addSuperinterface(FUSED_STEP);
             type.addMethod(trainingStep());
@@ -138,10 +143,23 @@ public final class KilnWriter {
                 .add("Dropout layers draw their masks from the default generator as the eager layers do, in\n")
                 .add("training mode only. The last dimension of the input holds the features and the ones before\n")
                 .add("it are rows, as for {@code Linear}.\n");
+        java.util.Optional<Op> noKernel = CudaWriter.unsupported(graph);
+        if (noKernel.isEmpty()) {
+            doc.add("\n<p>When the input and every parameter are on one CUDA device, in float32 or float64, {@link #forward}\n")
+                    .add("runs {@code forwardCuda} there: the products through cuBLAS (transposes passed as flags), the\n")
+                    .add("bias, the elementwise functions, a row softmax and the reductions as kernel launches, each value\n")
+                    .add("in a device buffer that the tape node frees once its backward ran without retaining the graph.\n")
+                    .add("Tensors on different devices run the eager {@code forward}, which says so.\n");
+        } else {
+            doc.add("\n<p>On a CUDA device this model runs the eager {@code forward} of {@link $T}, operation by operation\n", model)
+                    .add("on the device: {@code $L} (line $L) has no device kernel, so no device variant was generated.\n",
+                            noKernel.get().source().replace('\n', ' '), noKernel.get().position().line());
+        }
         if (fusesTrainingStep()) {
             doc.add("\n<p>{@link #trainingStep}, which {@code TrainingStep.of(model, loss, optimizer)} calls, runs the\n")
                     .add("same loops without a tape: the forward, the loss and its gradient in one pass, and the\n")
-                    .add("backward writing each parameter's gradient into its {@code grad()}.\n");
+                    .add("backward writing each parameter's gradient into its {@code grad()}. On a CUDA device it takes\n")
+                    .add("the eager step, through {@link #forward}.\n");
         }
         return doc.add("\n<p>An instance owns its buffers: use it from one thread at a time.\n").build();
     }
@@ -152,7 +170,7 @@ public final class KilnWriter {
     private void allocateNames() {
         for (String reserved : List.of("x", "n", "gradOutput", "ctx", "lease", "generation", "scratch", "grads", "type",
                 "inputs", "output", "recording", "layers", "i", "r", "c", "row", "g", "dW", "db", "sums", "max", "sum",
-                "logSum", "y", "loss", "value", "outputDims")) {
+                "logSum", "y", "loss", "value", "outputDims", "cuda")) {
             names.newName(reserved, reserved);
         }
         for (int v = 0; v <= graph.ops().size(); v++) {
@@ -236,7 +254,7 @@ public final class KilnWriter {
         return out.toString();
     }
 
-    private String value(int v) {
+    String value(int v) {
         return names.get("value" + v);
     }
 
@@ -246,16 +264,16 @@ public final class KilnWriter {
     }
 
     /** The local holding the weight tensor of product operation {@code k}. */
-    private String weight(int k) {
+    String weight(int k) {
         return weightLocals.get(k);
     }
 
-    private String grad(int v) {
+    String grad(int v) {
         return names.get("grad" + v);
     }
 
     /** The local holding the number of features of value {@code v}. */
-    private String features(int v) {
+    String features(int v) {
         for (int k = v - 1; k >= 0; k--) {
             if (graph.ops().get(k) instanceof Op.Linear) {
                 return names.get("features" + (k + 1));
@@ -264,7 +282,7 @@ public final class KilnWriter {
         return names.get("features0");
     }
 
-    private static CodeBlock line(Op op) {
+    static CodeBlock line(Op op) {
         return CodeBlock.of("// line $L: $L\n", op.position().line(), op.source().replace('\n', ' '));
     }
 
@@ -279,7 +297,7 @@ public final class KilnWriter {
         return builder.build();
     }
 
-    private ClassName layersType() {
+    ClassName layersType() {
         return kiln.nestedClass("Layers");
     }
 
@@ -322,7 +340,7 @@ public final class KilnWriter {
     }
 
     /** The tensors the forward reads, as expressions over {@code layers}: x, then each weight and bias. */
-    private List<CodeBlock> inputTensors(boolean viaLayers) {
+    List<CodeBlock> inputTensors(boolean viaLayers) {
         List<CodeBlock> tensors = new ArrayList<>();
         tensors.add(CodeBlock.of("x"));
         for (int k = 0; k < graph.ops().size(); k++) {
@@ -351,7 +369,13 @@ public final class KilnWriter {
         MethodSpec.Builder m = MethodSpec.methodBuilder("forward").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).returns(TENSOR).addParameter(TENSOR, "x");
         dispatch(m, "forward", "x, layers", CodeBlock.of("super.forward(x)"));
-        m.addComment("other or mixed element types: the eager forward promotes or fails as it does for any module");
+        if (CudaWriter.unsupported(graph).isEmpty()) {
+            m.beginControlFlow("if ($T.commonType($L) != null)", CudaWriter.CUDA, CodeBlock.join(inputTensors(true), ", "))
+                    .addComment("all on one CUDA device")
+                    .addStatement("return forwardCuda(x, layers)")
+                    .endControlFlow();
+        }
+        m.addComment("other or mixed element types or devices: the eager forward promotes or fails as it does for any module");
         m.addStatement("return super.forward(x)");
         return m.build();
     }
@@ -409,7 +433,7 @@ public final class KilnWriter {
                 .addParameter(TENSOR, "x").addParameter(TENSOR, "y").addParameter(LOSS_GRADIENT, "loss");
         CodeBlock eager = CodeBlock.of("loss.eager(this, x, y)");
         dispatch(m, "trainingStep", "x, y, loss, layers", eager);
-        m.addComment("other or mixed element types: the eager step");
+        m.addComment("other or mixed element types, or tensors on a CUDA device: the eager step");
         m.addStatement("return $L", eager);
         return m.build();
     }
@@ -445,22 +469,33 @@ public final class KilnWriter {
                 .addJavadoc("{@link #forward} in $L loops.\n", t.element)
                 .returns(TENSOR).addParameter(TENSOR, "x").addParameter(layersType(), "layers");
         forwardLoops(m, t, Mode.NODE);
-        Op.Reduce reduce = graph.ops().getLast() instanceof Op.Reduce r ? r : null;
-        if (reduce != null && reduce.all()) {
-            m.addStatement("$T output = $T.wrap($N)", TENSOR, COMPILED, value(last));
-        } else if (reduce != null) {
-            m.addStatement("$T output = $T.wrap($N, $L)", TENSOR, COMPILED, value(last),
-                    graph.flattensInput() ? CodeBlock.of("n") : CodeBlock.of("$T.shapeWithoutLast(x)", COMPILED));
-        } else if (graph.flattensInput()) {
-            m.addStatement("$T output = $T.wrap($N, n, $N)", TENSOR, COMPILED, value(last), features(last));
-        } else {
-            m.addStatement("$T output = $T.wrap($N, $T.shapeWithLast(x, $N))", TENSOR, COMPILED, value(last), COMPILED,
-                    features(last));
-        }
+        m.addStatement("$T output = $T.wrap($L)", TENSOR, COMPILED, wrapArguments(value(last)));
         m.beginControlFlow("if (!recording)")
                 .addStatement("lease.release()")
                 .addStatement("return output")
                 .endControlFlow();
+        m.addStatement("int generation = lease.generation()");
+        m.addStatement("return $T.record($S, output, inputs, new $T[] {$L},\n$>$>(gradOutput, ctx) -> backward$L(gradOutput, ctx, $L)$<$<)",
+                GRAPH, nodeName, TENSOR, CodeBlock.join(savedTensors(), ", "), t.suffix, String.join(", ", backwardArguments()));
+        return m.build();
+    }
+
+    /** The arguments that wrap the output's elements in {@code data} as a tensor of the output's shape. */
+    CodeBlock wrapArguments(String data) {
+        Op.Reduce reduce = graph.ops().getLast() instanceof Op.Reduce r ? r : null;
+        if (reduce != null && reduce.all()) {
+            return CodeBlock.of("$N", data);
+        } else if (reduce != null) {
+            return CodeBlock.of("$N, $L", data,
+                    graph.flattensInput() ? CodeBlock.of("n") : CodeBlock.of("$T.shapeWithoutLast(x)", COMPILED));
+        } else if (graph.flattensInput()) {
+            return CodeBlock.of("$N, n, $N", data, features(last));
+        }
+        return CodeBlock.of("$N, $T.shapeWithLast(x, $N)", data, COMPILED, features(last));
+    }
+
+    /** The tensors the node saves: x, each weight, and the output when the backward reads it. */
+    List<CodeBlock> savedTensors() {
         List<CodeBlock> saved = new ArrayList<>();
         saved.add(CodeBlock.of("x"));
         for (int k : weightIndex.keySet()) {
@@ -469,10 +504,7 @@ public final class KilnWriter {
         if (backward.saved().contains(last)) {
             saved.add(CodeBlock.of("output"));
         }
-        m.addStatement("int generation = lease.generation()");
-        m.addStatement("return $T.record($S, output, inputs, new $T[] {$L},\n$>$>(gradOutput, ctx) -> backward$L(gradOutput, ctx, $L)$<$<)",
-                GRAPH, nodeName, TENSOR, CodeBlock.join(saved, ", "), t.suffix, String.join(", ", backwardArguments()));
-        return m.build();
+        return saved;
     }
 
     /**
@@ -480,6 +512,26 @@ public final class KilnWriter {
      * size checks, the arrays, dropout masks and buffers, and each fused block.
      */
     private void forwardLoops(MethodSpec.Builder m, Precision t, Mode mode) {
+        forwardPrologue(m);
+        if (mode == Mode.NODE) {
+            m.addStatement("$T[] inputs = {$L}", TENSOR, CodeBlock.join(inputTensors(false), ", "));
+            m.addStatement("boolean recording = $T.isRecording(inputs)", GRAPH);
+        } else {
+            m.addStatement("int[] outputDims = $L", graph.flattensInput()
+                    ? CodeBlock.of("{n, $N}", features(last)) : CodeBlock.of("$T.shapeWithLast(x, $N)", COMPILED, features(last)));
+            m.beginControlFlow("if (!loss.accepts($T.$L, outputDims, y))", DTYPE, t.dtype())
+                    .addComment("a loss or target the fused gradient does not take: the eager step gives its result or message")
+                    .addStatement("return loss.eager(this, x, y)")
+                    .endControlFlow();
+        }
+        forwardBody(m, t, mode);
+    }
+
+    /**
+     * What every forward starts with, on the CPU or a device: the layers and parameters as locals,
+     * and the input and size checks that give the eager messages.
+     */
+    void forwardPrologue(MethodSpec.Builder m) {
         for (Map.Entry<String, String> e : layerNames.entrySet()) {
             m.addStatement("$T $N = layers.$N()", layerTypes.get(e.getKey()), e.getValue(), e.getValue());
         }
@@ -531,17 +583,10 @@ public final class KilnWriter {
                         features(k), features(b.other()));
             }
         }
-        if (mode == Mode.NODE) {
-            m.addStatement("$T[] inputs = {$L}", TENSOR, CodeBlock.join(inputTensors(false), ", "));
-            m.addStatement("boolean recording = $T.isRecording(inputs)", GRAPH);
-        } else {
-            m.addStatement("int[] outputDims = $L", graph.flattensInput()
-                    ? CodeBlock.of("{n, $N}", features(last)) : CodeBlock.of("$T.shapeWithLast(x, $N)", COMPILED, features(last)));
-            m.beginControlFlow("if (!loss.accepts($T.$L, outputDims, y))", DTYPE, t.dtype())
-                    .addComment("a loss or target the fused gradient does not take: the eager step gives its result or message")
-                    .addStatement("return loss.eager(this, x, y)")
-                    .endControlFlow();
-        }
+    }
+
+    /** The forward's arrays, dropout masks, buffers and fused blocks, after the prologue. */
+    private void forwardBody(MethodSpec.Builder m, Precision t, Mode mode) {
         m.addStatement("$T $N = $T.$L(x)", t.array, value(0), COMPILED, t.arrays);
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
@@ -781,7 +826,7 @@ public final class KilnWriter {
     }
 
     /** {@code ctx.needsGrad(i) || ...} for the inputs of the operations before {@code op}, and x. */
-    private CodeBlock earlierNeedGrad(int op) {
+    CodeBlock earlierNeedGrad(int op) {
         List<CodeBlock> checks = new ArrayList<>();
         checks.add(CodeBlock.of("ctx.needsGrad(0)"));
         for (int k = 0; k < op; k++) {
