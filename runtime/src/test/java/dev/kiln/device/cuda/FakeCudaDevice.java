@@ -96,10 +96,24 @@ public final class FakeCudaDevice implements AutoCloseable {
         return fake.launches.stream().map(FakeCuda.Launch::kernel).toList();
     }
 
-    /** Takes the backend away from {@code cuda:0}, checks that the fake met no error, and frees its memory. */
+    /**
+     * Takes the backend away from {@code cuda:0}, lets the cleaner free what the test left unreachable
+     * (for up to two seconds, so that no buffer is freed into a fake that is gone), checks that the fake
+     * met no error, and frees its memory.
+     */
     @Override
     public void close() {
         CudaBackend.register(0, null);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (backend.context().liveBytes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try {
             if (!fake.errors.isEmpty()) {
                 throw new AssertionError("the fake driver met errors: " + fake.errors);
