@@ -24,7 +24,8 @@ import javax.lang.model.element.Modifier;
 
 /**
  * Writes {@code <Model>Kiln}: the model's constructors, a {@code forward} that runs the fused plan
- * in float32 loops and records one tape node, and the backward that node runs.
+ * in float32 or float64 loops and records one tape node, the backward that node runs, the training
+ * step, and, through {@link CudaWriter}, the same forward and backward on a CUDA device.
  */
 public final class KilnWriter {
     static final String PROCESSOR = "dev.kiln.processor.ModelProcessor";
