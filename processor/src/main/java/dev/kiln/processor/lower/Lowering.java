@@ -37,6 +37,8 @@ public final class Lowering {
     private boolean flattensInput;
     /** Whether forward takes 2-d inputs only (see {@link ModelGraph#matrixInput}). */
     private boolean matrixInput;
+    /** See {@link ModelGraph#reshapedFeatures}. */
+    private long reshapedFeatures;
 
     private Lowering(ModelSource model, String packageName, Report report, String prefix) {
         this.model = model;
@@ -69,7 +71,7 @@ public final class Lowering {
         if (failed || result == null) {
             return null;
         }
-        return new ModelGraph(model.className(), packageName, result, flattensInput, matrixInput);
+        return new ModelGraph(model.className(), packageName, result, flattensInput, matrixInput, reshapedFeatures);
     }
 
     /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
@@ -102,6 +104,7 @@ public final class Lowering {
         List<Op> result = inner.chain(List.copyOf(chain));
         flattensInput |= inner.flattensInput;
         matrixInput |= inner.matrixInput;
+        reshapedFeatures = Math.max(reshapedFeatures, inner.reshapedFeatures);
         if (!nested.isClean() || result == null) {
             String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
             notCompiled("calling the @Model field " + layer.name() + " whose forward cannot be compiled (" + why + ")",
@@ -157,6 +160,18 @@ public final class Lowering {
                     && !(m.arguments().getFirst() instanceof Expr.Number) -> binary(m);
             case Expr.TensorMethod m when (m.name().equals("mm") || m.name().equals("matmul"))
                     && m.arguments().size() == 1 -> product(m);
+            case Expr.TensorMethod m when m.name().equals("reshape") || m.name().equals("view") -> {
+                List<Op> chain = new ArrayList<>(lower(m.receiver()));
+                long features = m.reshapedFeatures();
+                if (features > 0) {
+                    flatten(chain, m.position(), "Tensor." + m.name());
+                    reshapedFeatures = features;
+                } else {
+                    notCompiled("Tensor." + m.name() + " other than " + m.name() + "(-1, features) of the input with a"
+                            + " number literal", m.position());
+                }
+                yield chain;
+            }
             case Expr.TensorMethod m when m.name().equals("flatten") -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
                 List<Double> dims = m.arguments().stream()

@@ -361,7 +361,13 @@ public final class KilnWriter {
      * the parameters, or {@code eager} for inputs the loops do not take.
      */
     private void dispatch(MethodSpec.Builder m, String method, String arguments, CodeBlock eager) {
-        if (graph.flattensInput()) {
+        if (graph.reshapedFeatures() > 0) {
+            m.beginControlFlow("if (x.dim() < 2 || $T.featuresAfterFirst(x) != $L)", COMPILED, graph.reshapedFeatures())
+                    .addComment("reshape(-1, $L) is flatten(1) when the sizes after the first make $L: otherwise the eager"
+                            + " forward", graph.reshapedFeatures(), graph.reshapedFeatures())
+                    .addStatement("return $L", eager)
+                    .endControlFlow();
+        } else if (graph.flattensInput()) {
             m.beginControlFlow("if (x.dim() < 2)")
                     .addComment("flatten(1) needs a dimension after the batch: the eager forward says so")
                     .addStatement("return $L", eager)
