@@ -8,6 +8,8 @@ import dev.kiln.Kiln;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.GradMode;
+import dev.kiln.examples.models.BranchNet;
+import dev.kiln.examples.models.BranchNetKiln;
 import dev.kiln.examples.models.DropoutNet;
 import dev.kiln.examples.models.ImageNet;
 import dev.kiln.examples.models.ImageNetKiln;
@@ -278,6 +280,15 @@ class CompiledEquivalenceTest {
         assertThat(y.gradFn().name()).isNotEqualTo("ReshapeNetKilnBackward");
         assertClose(y, eager.invoke(x), "output of a (2x24) input");
         assertThatThrownBy(() -> compiled.invoke(Tensor.randn(g, 5))).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void branchesComputedFromOneValueMeetInArithmetic() {
+        Generator g = new Generator(23);
+        BranchNet eager = new BranchNet();
+        BranchNetKiln compiled = sameWeights(eager, new BranchNetKiln());
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 11, 6), classes(g, 11, 3), ce::forward, true);
     }
 
     @Test

@@ -3,7 +3,8 @@ package dev.kiln.processor.ir;
 import java.util.List;
 
 /**
- * A model's forward as a chain of operations.
+ * A model's forward as a chain of operations, each reading the value before it; a second branch
+ * starts at an {@link Op.Branch}, which reads an earlier value, and ends in an {@link Op.Binary}.
  *
  * @param className the model's simple name
  * @param packageName the model's package
