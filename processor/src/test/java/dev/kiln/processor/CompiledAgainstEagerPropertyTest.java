@@ -91,6 +91,12 @@ class CompiledAgainstEagerPropertyTest {
             for (int i = from; i < to; i++) {
                 Layer layer = layers.get(i);
                 String size = block && i == 0 ? "dIn" : String.valueOf(features);
+                if (layer.activation().equals("branch")) {
+                    // a second branch from the same input, meeting the first in a product
+                    s.append("    final Linear m").append(i).append(";\n");
+                    constructor.append("        m").append(i).append(" = new Linear(").append(size).append(", ")
+                            .append(layer.out()).append(");\n");
+                }
                 if (!layer.product().equals("linear")) {
                     s.append("    final Parameter l").append(i).append(";\n");
                     constructor.append("        l").append(i).append(" = new Parameter(Tensor.randn(")
@@ -142,6 +148,7 @@ class CompiledAgainstEagerPropertyTest {
                     // a residual connection where the sizes allow one
                     case "residual" -> square ? z + ".tanh().plus(" + previous + ")" : z + ".tanh()";
                     case "difference" -> square ? previous + ".minus(" + z + ".relu()).times(" + z + ")" : z;
+                    case "branch" -> z + ".tanh().times(m" + i + ".invoke(" + previous + ").sigmoid())";
                     default -> z;
                 };
                 s.append("        Tensor h").append(i).append(" = ").append(expression).append(";\n");
@@ -158,7 +165,7 @@ class CompiledAgainstEagerPropertyTest {
         Arbitrary<Integer> sizes = Arbitraries.of(1, 2, 3, 5, 7, 8, 13);
         Arbitrary<Layer> layer = Combinators.combine(sizes, Arbitraries.of(true, false),
                 Arbitraries.of("relu", "sigmoid", "tanh", "leakyRelu", "clampMin", "dropout", "pow",
-                        "sqrtAbs", "gate", "softsign", "residual", "difference", "none"),
+                        "sqrtAbs", "gate", "softsign", "residual", "difference", "branch", "none"),
                 Arbitraries.of("linear", "linear", "linear", "mm", "matmulT")).as(Layer::new);
         return Combinators.combine(sizes, layer.list().ofMinSize(1).ofMaxSize(4),
                 Arbitraries.of("", "", ".logSoftmax(1)", ".sum()", ".mean()", ".sum(1)", ".mean(-1)"),

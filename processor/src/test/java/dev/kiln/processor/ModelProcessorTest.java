@@ -242,6 +242,22 @@ class ModelProcessorTest {
     }
 
     @Test
+    void aReshapeOfTheInputToRowsOfFeaturesIsCheckedAndOtherReshapesAreNotCompiled() {
+        JavaFileObject mismatch = parameterNet("return x.reshape(-1, 7).matmul(w2.t());");
+        Compilation compilation = compile(mismatch);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnSizeMismatch] w2.t() expects 16 input features but receives 7 from Tensor.reshape")
+                .inFile(mismatch).onLineContaining("return x.reshape(-1, 7)");
+        JavaFileObject other = parameterNet("return x.mm(w1).reshape(4, -1);");
+        compilation = compile(other);
+        assertThat(compilation).hadErrorCount(1);
+        assertThat(compilation)
+                .hadErrorContaining("[KilnNotCompiled] Tensor.reshape other than reshape(-1, features) of the input")
+                .inFile(other).onLineContaining("return x.mm(w1).reshape(4, -1)");
+    }
+
+    @Test
     void unsupportedConstructsAreErrorsAtTheirPosition() {
         JavaFileObject net = source("Looping",
                 "package test;",

@@ -3,6 +3,7 @@ package dev.kiln.compiled;
 import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
+import dev.kiln.device.Device;
 import dev.kiln.loss.CrossEntropyLoss;
 import dev.kiln.loss.L1Loss;
 import dev.kiln.loss.Loss;
@@ -20,8 +21,9 @@ import java.util.Objects;
  *
  * <p>It knows {@link MSELoss}, {@link L1Loss}, {@link CrossEntropyLoss} and {@link NLLLoss} with
  * the mean or sum reduction, class-index targets and no class weights or label smoothing (an ignore
- * index is fine). For anything else, or a target it does not take, {@link #accepts} is false and the
- * step runs {@link #eager}: the loss's own forward and the tape, with its own checks and messages.
+ * index is fine). For anything else, or a target it does not take (one on another device too),
+ * {@link #accepts} is false and the step runs {@link #eager}: the loss's own forward and the tape,
+ * with its own checks and messages.
  * Sums are taken in double and each gradient element is rounded once to the output's type.
  */
 public final class LossGradient {
@@ -71,6 +73,10 @@ public final class LossGradient {
      * and gives PyTorch's result or message (broadcasting, promotion, a class out of range).
      */
     public boolean accepts(DType type, int[] outputDims, Tensor target) {
+        if (!target.device().equals(Device.CPU)) {
+            // the generated loops run on the CPU: the eager loss says the devices differ
+            return false;
+        }
         return switch (kind) {
             case NONE -> false;
             case MSE, L1 -> target.dtype() == type && Arrays.equals(target.shape().toArray(), outputDims);

@@ -8,6 +8,8 @@ import dev.kiln.Kiln;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.GradMode;
+import dev.kiln.examples.models.BranchNet;
+import dev.kiln.examples.models.BranchNetKiln;
 import dev.kiln.examples.models.DropoutNet;
 import dev.kiln.examples.models.ImageNet;
 import dev.kiln.examples.models.ImageNetKiln;
@@ -15,6 +17,8 @@ import dev.kiln.examples.models.DropoutNetKiln;
 import dev.kiln.examples.models.ParameterNet;
 import dev.kiln.examples.models.ParameterNetKiln;
 import dev.kiln.examples.models.RegressionNet;
+import dev.kiln.examples.models.ReshapeNet;
+import dev.kiln.examples.models.ReshapeNetKiln;
 import dev.kiln.examples.models.RegressionNetKiln;
 import dev.kiln.examples.models.TemperatureNet;
 import dev.kiln.examples.models.TemperatureNetKiln;
@@ -261,6 +265,30 @@ class CompiledEquivalenceTest {
         Tensor wrong = Tensor.randn(g, 2, 13);
         assertThatThrownBy(() -> compiled.invoke(wrong)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("expected an input whose last dimension has 12 features, but got shape (2x13)");
+    }
+
+    @Test
+    void viewOfTheInputToRowsOfFeaturesIsCompiledWhereItFlattens() {
+        Generator g = new Generator(22);
+        ReshapeNet eager = new ReshapeNet();
+        ReshapeNetKiln compiled = sameWeights(eager, new ReshapeNetKiln());
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 6, 3, 4), classes(g, 6, 2), ce::forward, true);
+        // (2, 24) viewed as (4, 12) is not flatten(1): the eager forward runs it
+        Tensor x = Tensor.randn(g, 2, 24);
+        Tensor y = compiled.invoke(x);
+        assertThat(y.gradFn().name()).isNotEqualTo("ReshapeNetKilnBackward");
+        assertClose(y, eager.invoke(x), "output of a (2x24) input");
+        assertThatThrownBy(() -> compiled.invoke(Tensor.randn(g, 5))).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void branchesComputedFromOneValueMeetInArithmetic() {
+        Generator g = new Generator(23);
+        BranchNet eager = new BranchNet();
+        BranchNetKiln compiled = sameWeights(eager, new BranchNetKiln());
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        trainSideBySide(eager, compiled, Tensor.randn(g, 11, 6), classes(g, 11, 3), ce::forward, true);
     }
 
     @Test

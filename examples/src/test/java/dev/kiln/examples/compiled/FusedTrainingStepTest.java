@@ -8,6 +8,8 @@ import dev.kiln.Generator;
 import dev.kiln.Kiln;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
+import dev.kiln.examples.models.BranchNet;
+import dev.kiln.examples.models.BranchNetKiln;
 import dev.kiln.examples.models.DropoutNet;
 import dev.kiln.examples.models.DropoutNetKiln;
 import dev.kiln.examples.models.ImageNet;
@@ -127,6 +129,15 @@ class FusedTrainingStepTest {
         TransposedParameterNetKiln compiled2 = sameWeights(eager2, new TransposedParameterNetKiln());
         stepSideBySide(eager2, compiled2, new CrossEntropyLoss(), m -> new SGD(m.parameters(), 0.1),
                 Tensor.randn(g, 9, 5), classes(g, 9, 3), 3, 1e-5);
+    }
+
+    @Test
+    void branchesWithAdam() {
+        Generator g = new Generator(13);
+        BranchNet eager = new BranchNet();
+        BranchNetKiln compiled = sameWeights(eager, new BranchNetKiln());
+        stepSideBySide(eager, compiled, new CrossEntropyLoss(), m -> new Adam(m.parameters(), 1e-2),
+                Tensor.randn(g, 10, 6), classes(g, 10, 3), 3, 1e-5);
     }
 
     @Test

@@ -44,6 +44,9 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
     /** The reduction's gradient spread back over the elements it reduced (over their count for a mean). */
     public record ReduceGrad(int op, Op.Reduce reduce) implements Step {}
 
+    /** The gradient of a second branch's first value, added to that of the value it starts from. */
+    public record BranchGrad(int op, Op.Branch branch) implements Step {}
+
     /** Differentiates {@code graph}. */
     public static Backward of(ModelGraph graph) {
         List<Step> steps = new ArrayList<>();
@@ -72,6 +75,10 @@ public record Backward(List<Step> steps, SortedSet<Integer> saved) {
                     }
                 }
                 case Op.Reduce r -> steps.add(new ReduceGrad(i, r));
+                case Op.Branch b -> {
+                    steps.add(new BranchGrad(i, b));
+                    saved.add(b.value()); // the forward copies it as the branch's first value
+                }
                 case Op.Softmax s -> {
                     steps.add(new SoftmaxGrad(i, s));
                     saved.add(i + 1);

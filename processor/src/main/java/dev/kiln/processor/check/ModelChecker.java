@@ -139,6 +139,9 @@ public final class ModelChecker {
                 if (FEATURE_PRESERVING_METHODS.contains(m.name())) {
                     yield receiver;
                 }
+                if (m.reshapedFeatures() > 0) {
+                    yield new Flow(Size.constant(m.reshapedFeatures()), "Tensor." + m.name(), m.position().line());
+                }
                 if (!FEATURE_CHANGING_METHODS.contains(m.name())) {
                     report.error(ErrorMessages.unknownMethod(m.name(), supportedMethods(), model.className()),
                             m.position());

@@ -90,6 +90,22 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         }
     }
 
+    /**
+     * The start of a second branch (operation {@code from}): value {@code to} is a copy of the earlier
+     * value {@code branch.value()}, so the blocks after it read that one.
+     */
+    public record Restart(int from, Op.Branch branch) implements Block {
+        @Override
+        public int to() {
+            return from + 1;
+        }
+
+        @Override
+        public List<Op.Elementwise> pointwise() {
+            return List.of();
+        }
+    }
+
     /** Whether {@code op} runs as a {@link Vectorised} pass rather than inside a fused loop. */
     private static boolean vectorised(Op op) {
         return op instanceof Op.Pointwise p && p.kind().vectorised();
@@ -126,6 +142,7 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
                 }
                 case Op.Softmax softmax -> blocks.add(new RowSoftmax(i++, softmax));
                 case Op.Reduce reduce -> blocks.add(new Reduction(i++, reduce));
+                case Op.Branch branch -> blocks.add(new Restart(i++, branch));
             }
         }
         SortedSet<Integer> stored = new TreeSet<>(backward.saved());

@@ -78,6 +78,16 @@ public sealed interface Op {
     }
 
     /**
+     * The start of a second branch: the operations after it read value {@code value} (an earlier
+     * value both branches are computed from), not the value before it. The branch's result meets
+     * the first branch's in a later {@link Binary}, as in {@code a.invoke(h).plus(b.invoke(h))}; its
+     * gradient joins value {@code value}'s.
+     *
+     * @param value the index of the value the branch starts from
+     */
+    record Branch(int value, SourcePosition position, String source) implements Op {}
+
+    /**
      * {@code softmax} or {@code logSoftmax} over each row; only as the last operation.
      *
      * @param lastDim whether it is written over dimension -1 (the features of an input of any rank)

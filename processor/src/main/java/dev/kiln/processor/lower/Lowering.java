@@ -37,6 +37,8 @@ public final class Lowering {
     private boolean flattensInput;
     /** Whether forward takes 2-d inputs only (see {@link ModelGraph#matrixInput}). */
     private boolean matrixInput;
+    /** See {@link ModelGraph#reshapedFeatures}. */
+    private long reshapedFeatures;
 
     private Lowering(ModelSource model, String packageName, Report report, String prefix) {
         this.model = model;
@@ -69,7 +71,7 @@ public final class Lowering {
         if (failed || result == null) {
             return null;
         }
-        return new ModelGraph(model.className(), packageName, result, flattensInput, matrixInput);
+        return new ModelGraph(model.className(), packageName, result, flattensInput, matrixInput, reshapedFeatures);
     }
 
     /** The operations of forward applied to {@code input}'s chain: the chain it returns, or null without a return. */
@@ -102,6 +104,7 @@ public final class Lowering {
         List<Op> result = inner.chain(List.copyOf(chain));
         flattensInput |= inner.flattensInput;
         matrixInput |= inner.matrixInput;
+        reshapedFeatures = Math.max(reshapedFeatures, inner.reshapedFeatures);
         if (!nested.isClean() || result == null) {
             String why = nested.isClean() ? "it has no return statement" : reason(nested.items().getFirst().message());
             notCompiled("calling the @Model field " + layer.name() + " whose forward cannot be compiled (" + why + ")",
@@ -157,6 +160,18 @@ public final class Lowering {
                     && !(m.arguments().getFirst() instanceof Expr.Number) -> binary(m);
             case Expr.TensorMethod m when (m.name().equals("mm") || m.name().equals("matmul"))
                     && m.arguments().size() == 1 -> product(m);
+            case Expr.TensorMethod m when m.name().equals("reshape") || m.name().equals("view") -> {
+                List<Op> chain = new ArrayList<>(lower(m.receiver()));
+                long features = m.reshapedFeatures();
+                if (features > 0) {
+                    flatten(chain, m.position(), "Tensor." + m.name());
+                    reshapedFeatures = features;
+                } else {
+                    notCompiled("Tensor." + m.name() + " other than " + m.name() + "(-1, features) of the input with a"
+                            + " number literal", m.position());
+                }
+                yield chain;
+            }
             case Expr.TensorMethod m when m.name().equals("flatten") -> {
                 List<Op> chain = new ArrayList<>(lower(m.receiver()));
                 List<Double> dims = m.arguments().stream()
@@ -290,8 +305,11 @@ public final class Lowering {
     private static final List<String> ARITHMETIC = List.of("plus", "minus", "times", "div");
 
     /**
-     * {@code a.plus(b)} of two tensors: compiled when one operand is computed from the other, so
-     * that the result continues the longer chain and reads the shorter one's last value.
+     * {@code a.plus(b)} of two tensors. When one operand is computed from the other, the result
+     * continues the longer chain and reads the shorter one's last value. Otherwise both are computed
+     * from a shared value (at least the input): the chain runs the left operand's operations, then an
+     * {@link Op.Branch} back to the shared value and the right operand's own operations, and the
+     * arithmetic reads the left operand's last value.
      */
     private List<Op> binary(Expr.TensorMethod m) {
         List<Op> left = lower(m.receiver());
@@ -306,12 +324,31 @@ public final class Lowering {
             chain = new ArrayList<>(right);
             chain.add(new Op.Binary(kind, left.size(), true, m.position(), text));
         } else {
-            notCompiled("tensor-tensor arithmetic between two branches (Tensor." + m.name() + " of values neither of"
-                    + " which is computed from the other; residual connections such as h.plus(x) are compiled)",
-                    m.position());
+            int shared = 0;
+            while (shared < left.size() && shared < right.size() && left.get(shared).equals(right.get(shared))) {
+                shared++;
+            }
             chain = new ArrayList<>(left);
+            chain.add(new Op.Branch(shared, m.position(), label(text(m.arguments().getFirst()) + ", the right operand"
+                    + " of " + m.name() + ", from the value both operands share")));
+            // the right operand's values after the shared ones move to after the left operand and the branch
+            int shift = left.size() + 1 - shared;
+            for (Op op : right.subList(shared, right.size())) {
+                chain.add(shifted(op, shared, shift));
+            }
+            chain.add(new Op.Binary(kind, left.size(), true, m.position(), text));
         }
         return chain;
+    }
+
+    /** {@code op} with each value index above {@code shared} moved by {@code shift}. */
+    private static Op shifted(Op op, int shared, int shift) {
+        return switch (op) {
+            case Op.Binary b when b.other() > shared -> new Op.Binary(b.kind(), b.other() + shift, b.swapped(),
+                    b.position(), b.source());
+            case Op.Branch b when b.value() > shared -> new Op.Branch(b.value() + shift, b.position(), b.source());
+            default -> op;
+        };
     }
 
     private static boolean isPrefix(List<Op> prefix, List<Op> chain) {

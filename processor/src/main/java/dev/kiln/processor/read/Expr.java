@@ -22,6 +22,17 @@ public sealed interface Expr {
         public TensorMethod {
             arguments = List.copyOf(arguments);
         }
+
+        /**
+         * {@code k} when this is {@code reshape(-1, k)} or {@code view(-1, k)} with a positive integer
+         * literal {@code k}: rows of k features; 0 otherwise.
+         */
+        public long reshapedFeatures() {
+            return (name.equals("reshape") || name.equals("view")) && arguments.size() == 2
+                    && arguments.get(0) instanceof Number rows && rows.value() == -1
+                    && arguments.get(1) instanceof Number k && k.value() >= 1 && k.value() == Math.rint(k.value())
+                    ? (long) k.value() : 0;
+        }
     }
 
     /** A static call such as {@code F.relu(x)}: the owner's simple name, the method and its arguments. */

@@ -238,6 +238,7 @@ public final class KilnWriter {
             case Op.Binary b -> b.kind().name().toLowerCase(java.util.Locale.ROOT);
             case Op.Softmax s -> s.log() ? "logSoftmax" : "softmax";
             case Op.Reduce r -> r.mean() ? "mean" : "sum";
+            case Op.Branch b -> "branch";
         };
     }
 
@@ -278,6 +279,9 @@ public final class KilnWriter {
         for (int k = v - 1; k >= 0; k--) {
             if (graph.ops().get(k) instanceof Op.Linear) {
                 return names.get("features" + (k + 1));
+            }
+            if (graph.ops().get(k) instanceof Op.Branch b) {
+                return features(b.value());
             }
         }
         return names.get("features0");
@@ -336,8 +340,10 @@ public final class KilnWriter {
     // ---------------------------------------------------------------------------------------------
     // Forward
 
+    /** The values held in pooled arrays: the stored ones but the input, the output and second branches' starts. */
     private List<Integer> leaseValues() {
-        return fusion.stored().stream().filter(v -> v > 0 && v < last).toList();
+        return fusion.stored().stream().filter(v -> v > 0 && v < last && !(graph.ops().get(v - 1) instanceof Op.Branch))
+                .toList();
     }
 
     /** The tensors the forward reads, as expressions over {@code layers}: x, then each weight and bias. */
@@ -386,7 +392,13 @@ public final class KilnWriter {
      * the parameters, or {@code eager} for inputs the loops do not take.
      */
     private void dispatch(MethodSpec.Builder m, String method, String arguments, CodeBlock eager) {
-        if (graph.flattensInput()) {
+        if (graph.reshapedFeatures() > 0) {
+            m.beginControlFlow("if (x.dim() < 2 || $T.featuresAfterFirst(x) != $L)", COMPILED, graph.reshapedFeatures())
+                    .addComment("reshape(-1, $L) is flatten(1) when the sizes after the first make $L: otherwise the eager"
+                            + " forward", graph.reshapedFeatures(), graph.reshapedFeatures())
+                    .addStatement("return $L", eager)
+                    .endControlFlow();
+        } else if (graph.flattensInput()) {
             m.beginControlFlow("if (x.dim() < 2)")
                     .addComment("flatten(1) needs a dimension after the batch: the eager forward says so")
                     .addStatement("return $L", eager)
@@ -631,6 +643,12 @@ public final class KilnWriter {
                 case Fusion.Dense d -> dense(m, d, t);
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
                 case Fusion.Reduction r -> reduction(m, r, t);
+                case Fusion.Restart r -> {
+                    m.addCode(line(r.branch()));
+                    m.addComment("the second branch starts from $N (no operation writes into an earlier value)",
+                            value(r.branch().value()));
+                    m.addStatement("$T $N = $N", t.array, value(r.to()), value(r.branch().value()));
+                }
             }
         }
     }
@@ -802,9 +820,19 @@ public final class KilnWriter {
         return out;
     }
 
-    /** The values an arithmetic operation reads besides the chain: their gradients gather in side buffers. */
+    /**
+     * The values an arithmetic operation or a second branch reads besides the chain: their gradients
+     * gather in side buffers.
+     */
     private List<Integer> sideValues() {
-        return graph.ops().stream().filter(op -> op instanceof Op.Binary).map(op -> ((Op.Binary) op).other())
+        return graph.ops().stream()
+                .<Integer>mapMulti((op, out) -> {
+                    if (op instanceof Op.Binary b) {
+                        out.accept(b.other());
+                    } else if (op instanceof Op.Branch b) {
+                        out.accept(b.value());
+                    }
+                })
                 .distinct().sorted().toList();
     }
 
@@ -928,6 +956,7 @@ public final class KilnWriter {
                 case Fusion.Dense d -> denseBackward(m, d, source, t, mode);
                 case Fusion.RowSoftmax s -> softmaxBackward(m, s, source, t, mode);
                 case Fusion.Reduction r -> reductionBackward(m, r, source, t, mode);
+                case Fusion.Restart r -> restartBackward(m, r, source, t);
             }
         }
     }
@@ -1112,6 +1141,21 @@ public final class KilnWriter {
                         names.get("weightData" + s), in, target)
                 : CodeBlock.of("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0);\n", GEMM, in, out, g, out,
                         names.get("weightData" + s), out, target);
+    }
+
+    /**
+     * The backward of a second branch's start: its gradient joins that of the value it starts from
+     * (in that value's side buffer); the value before it, the end of the first branch, gets its
+     * gradient from the arithmetic that reads it, through its own side buffer, and none from here.
+     */
+    private void restartBackward(MethodSpec.Builder m, Fusion.Restart r, String source, Precision t) {
+        int from = r.branch().value();
+        m.addCode(line(r.branch()));
+        m.addComment("the second branch's gradient joins that of $N", value(from));
+        m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(r.to()))
+                .addStatement("$N[i] += $N[i]", side(from), source)
+                .endControlFlow();
+        m.addStatement("$T.fill($N, $L)", ARRAYS, grad(r.from()), t.zero);
     }
 
     private void reductionBackward(MethodSpec.Builder m, Fusion.Reduction r, String source, Precision t, Mode mode) {

@@ -121,13 +121,24 @@ class StagesTest {
     }
 
     @Test
-    void arithmeticBetweenTwoBranchesIsReported() {
+    void arithmeticBetweenTwoBranchesRunsTheSecondFromTheValueBothShare() {
         Expr x = new Expr.Variable("x", AT);
+        Expr h = new Expr.Variable("h", AT);
         Report report = new Report();
+        // h = l1(x).relu(); return l2(h).tanh().times(h.sigmoid())
         ModelGraph graph = Lowering.lower(model(List.of(linear("l1", 4, 4, true), linear("l2", 4, 4, true)),
-                new Statement.Return(method(call("l1", x), "plus", call("l2", x)), SourcePosition.line(9))), "p", report);
-        assertThat(graph).isNull();
-        assertThat(report.items()).singleElement().satisfies(item -> assertThat(item.message())
-                .startsWith("[KilnNotCompiled] tensor-tensor arithmetic between two branches"));
+                new Statement.Local("h", method(call("l1", x), "relu"), AT),
+                new Statement.Return(method(method(call("l2", h), "tanh"), "times", method(h, "sigmoid")),
+                        SourcePosition.line(9))), "p", report);
+        assertThat(report.isClean()).isTrue();
+        assertThat(graph.ops()).extracting(op -> op.getClass().getSimpleName())
+                .containsExactly("Linear", "Pointwise", "Linear", "Pointwise", "Branch", "Pointwise", "Binary");
+        assertThat(((Op.Branch) graph.ops().get(4)).value()).as("the branch starts from h, value 2").isEqualTo(2);
+        assertThat(((Op.Binary) graph.ops().get(6)).other()).as("the left operand, value 4").isEqualTo(4);
+        Backward backward = Backward.of(graph);
+        assertThat(backward.saved()).contains(2, 4);
+        Fusion fusion = Fusion.of(graph, backward);
+        assertThat(fusion.blocks()).extracting(b -> b.getClass().getSimpleName())
+                .containsExactly("Dense", "Vectorised", "Dense", "Vectorised", "Restart", "Vectorised", "Elementwise");
     }
 }
