@@ -38,13 +38,15 @@ final class CudaWriter {
 
     /**
      * The first operation of {@code graph} without a device kernel, if any: leaky ReLU, dropout (its
-     * mask is drawn on the CPU) and arithmetic between two computed values.
+     * mask is drawn on the CPU), and arithmetic between two computed values and the second branches
+     * that feed it.
      */
     static Optional<Op> unsupported(ModelGraph graph) {
         return graph.ops().stream().filter(op -> switch (op) {
             case Op.Pointwise p -> p.kind() == PointwiseKind.LEAKY_RELU;
             case Op.Dropout d -> true;
             case Op.Binary b -> true;
+            case Op.Branch b -> true;
             case Op.Linear l -> false;
             case Op.Softmax s -> false;
             case Op.Reduce r -> false;
@@ -126,6 +128,7 @@ final class CudaWriter {
                     : CodeBlock.builder().addStatement("cuda.sumRows($N, $N, n, $N, $L)", in, out, f, r.mean()).build();
             case Op.Dropout d -> throw new IllegalStateException("no device kernel: " + d.source());
             case Op.Binary b -> throw new IllegalStateException("no device kernel: " + b.source());
+            case Op.Branch b -> throw new IllegalStateException("no device variant: " + b.source());
         };
     }
 
@@ -281,6 +284,7 @@ final class CudaWriter {
                             r.mean()).build();
             case Op.Dropout d -> throw new IllegalStateException("no device kernel: " + d.source());
             case Op.Binary b -> throw new IllegalStateException("no device kernel: " + b.source());
+            case Op.Branch b -> throw new IllegalStateException("no device variant: " + b.source());
         };
     }
 
