@@ -69,7 +69,11 @@ public final class TrainingStep {
         return new TrainingStep(model, loss, optimizer);
     }
 
-    /** Whether steps of this model and loss can run the generated, tape-free code (inputs permitting). */
+    /**
+     * Whether steps of this model and loss can run the generated, tape-free code: inputs permitting,
+     * which means CPU tensors of one floating type that the fused loss takes (a model on a GPU takes
+     * the eager step, whose forward is the generated device code).
+     */
     public boolean fused() {
         return fused != null && loss.fuses();
     }
