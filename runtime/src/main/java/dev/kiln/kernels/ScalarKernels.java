@@ -255,4 +255,64 @@ final class ScalarKernels implements KernelProvider {
         v[i] = (float) vi;
         return p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
     }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reductions and softmax: each result computed in double and rounded once, the reference for the
+    // vector kernels.
+
+    @Override
+    public void sum(float[] x, int outer, int n, int inner, float[] out) {
+        double[] row = new double[inner];
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(row, 0.0);
+            int base = o * n * inner;
+            for (int r = 0; r < n; r++) {
+                int at = base + r * inner;
+                for (int i = 0; i < inner; i++) {
+                    row[i] += x[at + i];
+                }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = (float) row[i];
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+            }
+            double total = 0;
+            for (int j = 0; j < cols; j++) {
+                total += Math.exp(x[base + j] - max);
+            }
+            double shift = max + Math.log(total);
+            for (int j = 0; j < cols; j++) {
+                double v = x[base + j];
+                out[base + j] = (float) (log ? v - shift : Math.exp(v - max) / total);
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            double total = 0;
+            for (int j = 0; j < cols; j++) {
+                total += log ? g[base + j] : (double) g[base + j] * y[base + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                double yj = y[base + j], gj = g[base + j];
+                out[base + j] = (float) (log ? gj - Math.exp(yj) * total : yj * (gj - total));
+            }
+        }
+    }
 }

@@ -79,6 +79,12 @@ final class VectorKernels implements KernelProvider {
     static final long DIRECT_MAX = 1L << 20;
     /** Products this shallow skip packing when B's rows are contiguous: packing would cost as much as the product. */
     static final int DIRECT_MAX_K = 16;
+    /**
+     * The least depth at which a narrow product with A's rows and B's columns contiguous runs as dot
+     * products ({@link VectorDotGemm}): below it, summing each tile's accumulators across lanes costs
+     * more than the lanes the register tiles leave idle.
+     */
+    static final int DOT_MIN_K = 64;
 
     /** Packing buffers of one thread, grown on demand and then reused. */
     private static final class Buffers {
@@ -166,6 +172,10 @@ final class VectorKernels implements KernelProvider {
         if (n == 1) {
             bCs = 1; // a single column: its column stride is never used
         }
+        if (VectorDotGemm.applies(n, k, aCs, bRs, DOT_MIN_K)) {
+            VectorDotGemm.sgemm(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, BUFFERS.get().scratch);
+            return;
+        }
         int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
             sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
@@ -194,12 +204,13 @@ final class VectorKernels implements KernelProvider {
                 }
             }
             if (nFull < n) {
-                // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
-                // stored), which is fine inside B; near B's end, it reads a copy in rows of NR.
+                // The last nr columns: the narrow tile masks its loads; the wider one reads whole
+                // vectors, past nr (those lanes are never stored), which is fine inside B, and near
+                // B's end reads a copy in rows of NR.
                 int nr = n - nFull;
                 float[] bEdge = b;
                 int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
-                if (bEdgeOff + (kc - 1) * bRs + (nr <= L ? L : NR) > b.length) {
+                if (nr > L && bEdgeOff + (kc - 1) * bRs + NR > b.length) {
                     for (int p = 0; p < kc; p++) {
                         System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
                     }
@@ -211,8 +222,8 @@ final class VectorKernels implements KernelProvider {
                     int mr = Math.min(MR, m - i0);
                     int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
                     if (nr <= L) {
-                        stileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
-                                scratch);
+                        stileNarrow(kc, a, aBase, aRs, aCs, b, bOff + pc * bRs + nFull, bRs, c, cBase, ldc, mr, nr,
+                                accumulate, scratch);
                     } else {
                         stileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
                                 scratch);
@@ -617,8 +628,11 @@ final class VectorKernels implements KernelProvider {
     /**
      * The micro-kernel for a tile at most one vector wide (nr <= L): MR rows x one vector, so that a
      * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
-     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]} (L readable
-     * readable elements per row); rows past mr repeat the last row and are not stored.
+     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]}; rows past mr repeat
+     * the last row and are not stored. B's rows are read through a lane mask of nr lanes (as fast as a
+     * plain load here), so nothing past them is read and B is never copied; a tile of MR rows goes
+     * into C through the same mask, others through {@code scratch}. One loop and one store block, so
+     * that C1 compiles it too (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                     float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
@@ -629,10 +643,11 @@ final class VectorKernels implements KernelProvider {
         int a3 = aBase + Math.min(3, mr - 1) * aRs;
         int a4 = aBase + Math.min(4, mr - 1) * aRs;
         int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        VectorMask<Float> lanes = VectorMask.fromLong(FS, (1L << nr) - 1);
         FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
         FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
         for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
-            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb, lanes);
             c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
             c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
             c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
@@ -640,13 +655,13 @@ final class VectorKernels implements KernelProvider {
             c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
             c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
         }
-        if (mr == MR && nr == L && !accumulate) {
-            c0.intoArray(c, cBase);
-            c1.intoArray(c, cBase + ldc);
-            c2.intoArray(c, cBase + 2 * ldc);
-            c3.intoArray(c, cBase + 3 * ldc);
-            c4.intoArray(c, cBase + 4 * ldc);
-            c5.intoArray(c, cBase + 5 * ldc);
+        if (mr == MR && !accumulate) {
+            c0.intoArray(c, cBase, lanes);
+            c1.intoArray(c, cBase + ldc, lanes);
+            c2.intoArray(c, cBase + 2 * ldc, lanes);
+            c3.intoArray(c, cBase + 3 * ldc, lanes);
+            c4.intoArray(c, cBase + 4 * ldc, lanes);
+            c5.intoArray(c, cBase + 5 * ldc, lanes);
         } else {
             c0.intoArray(scratch, 0);
             c1.intoArray(scratch, NR);
@@ -1343,5 +1358,20 @@ final class VectorKernels implements KernelProvider {
             theta[thetaAt + i] = (float) ScalarKernels.adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2,
                     stepSize, bc2Sqrt, eps, l2, shrink, maximize);
         }
+    }
+
+    @Override
+    public void sum(float[] x, int outer, int n, int inner, float[] out) {
+        VectorRowKernels.sum(x, outer, n, inner, out);
+    }
+
+    @Override
+    public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
+        VectorRowKernels.softmaxRows(x, out, rows, cols, log);
+    }
+
+    @Override
+    public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
+        VectorRowKernels.softmaxRowsBackward(y, g, out, rows, cols, log);
     }
 }

@@ -7,11 +7,10 @@ import static dev.kiln.loss.LossChecks.remove;
 import static dev.kiln.loss.LossChecks.requireFloating;
 
 import dev.kiln.DType;
-import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
-import dev.kiln.ops.Factories;
+import dev.kiln.ops.Views;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -115,14 +114,18 @@ final class ClassLosses {
         int n = targets.weight.length;
         double[] losses = new double[n];
         if (input.numel() > 0) {
-            // Each sample's entry for its class (class 0 standing in for ignored samples, which count for nothing).
-            double[] picked;
-            try (var noGrad = Kiln.noGrad()) {
-                Tensor index = Factories.fromArray(targets.safeClass, target.shape().toArray()).unsqueeze(cd);
-                picked = input.detach().gather(cd, index).toDoubleArray();
-            }
-            for (int s = 0; s < n; s++) {
-                losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * picked[s];
+            // Each sample's entry for its class, read straight from the input's elements (ignored
+            // samples count for nothing).
+            if (type == DType.FLOAT32) {
+                float[] values = (float[]) Views.readAs(input, DType.FLOAT32);
+                for (int s = 0; s < n; s++) {
+                    losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * values[targets.position[s]];
+                }
+            } else {
+                double[] values = (double[]) Views.readAs(input, DType.FLOAT64);
+                for (int s = 0; s < n; s++) {
+                    losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * values[targets.position[s]];
+                }
             }
         }
         Tensor out;
@@ -246,11 +249,11 @@ final class ClassLosses {
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Validated class-index targets: per sample, the class to gather (0 when ignored), its weight (0 when
-     * ignored) and the row-major position of its entry in the input (-1 when ignored); and the total
-     * weight of the samples not ignored, the mean's divisor.
+     * Validated class-index targets: per sample, its weight (0 when ignored) and the row-major position
+     * of its entry in the input (-1 when ignored); and the total weight of the samples not ignored, the
+     * mean's divisor.
      */
-    private record Targets(long[] safeClass, double[] weight, int[] position, double totalWeight) {
+    private record Targets(double[] weight, int[] position, double totalWeight) {
         static Targets read(String loss, Tensor input, Tensor target, Tensor classWeight, long ignoreIndex, int cd) {
             int[] dims = input.shape().toArray();
             int classes = dims[cd];
@@ -260,7 +263,6 @@ final class ClassLosses {
             }
             long[] t = target.toLongArray();
             double[] cw = classWeight == null ? null : classWeight.toDoubleArray();
-            long[] safe = new long[t.length];
             double[] w = new double[t.length];
             int[] position = new int[t.length];
             double total = 0;
@@ -277,12 +279,11 @@ final class ClassLosses {
                             + ")");
                 }
                 int c = (int) t[s];
-                safe[s] = c;
                 w[s] = cw == null ? 1 : cw[c];
                 position[s] = ((s / inner) * classes + c) * inner + s % inner;
                 total += w[s];
             }
-            return new Targets(safe, w, position, total);
+            return new Targets(w, position, total);
         }
     }
 }

@@ -70,10 +70,24 @@ public final class Reductions {
         return p;
     }
 
-    /** Sums {@code data} (contiguous, of {@code dims}) along each of {@code reduced}, keeping them as size 1. */
+    /**
+     * Sums {@code data} (contiguous, of {@code dims}) along each of {@code reduced}, keeping them as size 1:
+     * in the array's own type, {@code long[]}, {@code double[]} or {@code float[]} (float32 by the
+     * provider's kernel, within float32 tolerance of the double sum).
+     */
     private static Object sumKernel(Object data, int[] dims, int[] reduced) {
         if (reduced.length == 0) {
-            return data instanceof long[] l ? l.clone() : ((double[]) data).clone();
+            return data instanceof long[] l ? l.clone() : data instanceof float[] f ? f.clone() : ((double[]) data).clone();
+        }
+        if (data instanceof float[] values) {
+            int[] current = dims.clone();
+            for (int k = reduced.length - 1; k >= 0; k--) {
+                int d = reduced[k];
+                int outer = product(current, 0, d), n = current[d], inner = product(current, d + 1, current.length);
+                values = Reduce.sum(values, outer, n, inner);
+                current[d] = 1;
+            }
+            return values;
         }
         int[] current = dims.clone();
         Object values = data;
@@ -90,7 +104,7 @@ public final class Reductions {
         int[] inputDims = Views.ACCESS.dims(x).clone();
         int[] reduced = reducedDims(dimsOrNull, inputDims.length, "sum");
         DType type = x.dtype().isFloatingPoint() ? x.dtype() : DType.INT64;
-        DType compute = type == DType.INT64 ? DType.INT64 : DType.FLOAT64;
+        DType compute = type == DType.INT64 ? DType.INT64 : type == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
         Object sums = sumKernel(Views.readAs(x, compute), inputDims, reduced);
         int[] outDims = reducedShape(inputDims, reduced, keepDim && dimsOrNull != null);
         Tensor y = Views.wrap(type, compute == type ? sums : Strided.convert(sums, compute, type), outDims);
@@ -110,12 +124,21 @@ public final class Reductions {
         for (int d : reduced) {
             count *= inputDims[d];
         }
-        double[] sums = (double[]) sumKernel(Views.readAs(x, DType.FLOAT64), inputDims, reduced);
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] /= count;
-        }
         int[] outDims = reducedShape(inputDims, reduced, keepDim && dimsOrNull != null);
-        Tensor y = Views.wrap(x.dtype(), Strided.convert(sums, DType.FLOAT64, x.dtype()), outDims);
+        Tensor y;
+        if (x.dtype() == DType.FLOAT32) {
+            float[] sums = (float[]) sumKernel(Views.readAs(x, DType.FLOAT32), inputDims, reduced);
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = (float) ((double) sums[i] / count);
+            }
+            y = Views.wrap(DType.FLOAT32, sums, outDims);
+        } else {
+            double[] sums = (double[]) sumKernel(Views.readAs(x, DType.FLOAT64), inputDims, reduced);
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] /= count;
+            }
+            y = Views.wrap(x.dtype(), Strided.convert(sums, DType.FLOAT64, x.dtype()), outDims);
+        }
         int[] keptDims = reducedShape(inputDims, reduced, true);
         double scale = 1.0 / count;
         String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
@@ -201,6 +224,9 @@ public final class Reductions {
         int d = Broadcast.dim(dim, rank, op);
         int n = rank == 0 ? 1 : dims[d];
         int outer = rank == 0 ? 1 : product(dims, 0, d), inner = rank == 0 ? 1 : product(dims, d + 1, rank);
+        if (x.dtype() == DType.FLOAT32 && inner == 1) {
+            return normaliseRows(x, dims, outer, n, log);
+        }
         double[] values = ((double[]) Views.readAs(x, DType.FLOAT64)).clone();
         Reduce.softmax(values, outer, n, inner, log);
         Tensor y = Views.wrap(x.dtype(), Strided.convert(values, DType.FLOAT64, x.dtype()), dims);
@@ -212,5 +238,22 @@ public final class Reductions {
             Tensor out = ctx.saved(0);
             return new Tensor[] {out.times(g.minus(g.times(out).sum(d, true)))};
         });
+    }
+
+    /**
+     * Softmax or log-softmax of a float32 tensor along its last dimension, forward and backward by the
+     * provider's row kernels: one pass each, where the general path builds its derivative from four
+     * tensor operations. The same formulas, so the same results within float32 rounding.
+     */
+    private static Tensor normaliseRows(Tensor x, int[] dims, int rows, int cols, boolean log) {
+        float[] values = Reduce.softmaxRows((float[]) Views.readAs(x, DType.FLOAT32), rows, cols, log);
+        Tensor y = Views.wrap(DType.FLOAT32, values, dims);
+        return Graph.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", y, new Tensor[] {x}, new Tensor[] {y},
+                (g, ctx) -> {
+                    float[] out = (float[]) Views.readAs(ctx.saved(0), DType.FLOAT32);
+                    float[] grad = (float[]) Views.readAs(g, DType.FLOAT32);
+                    return new Tensor[] {Views.wrap(DType.FLOAT32, Reduce.softmaxRowsBackward(out, grad, rows, cols, log),
+                            dims.clone())};
+                });
     }
 }
