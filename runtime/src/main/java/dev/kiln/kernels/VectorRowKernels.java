@@ -124,29 +124,77 @@ final class VectorRowKernels {
         }
         Buffers buffers = BUFFERS.get();
         // shifted = x - max of its row, in out; e = exp(shifted), in out for the softmax, else aside.
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            float max = rowMax(x, base, cols);
-            if (max == Float.NEGATIVE_INFINITY) {
-                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+        if (cols < L) {
+            shiftShortRows(x, out, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols;
+                float max = rowMax(x, base, cols);
+                if (max == Float.NEGATIVE_INFINITY) {
+                    max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+                }
+                subtract(x, out, base, cols, max);
             }
-            subtract(x, out, base, cols, max);
         }
         float[] e = log ? buffers.values(size) : out;
         exp(out, e, size);
         float[] sums = buffers.rows(rows);
-        for (int r = 0; r < rows; r++) {
-            sums[r] = (float) rowSum(e, r * cols, cols, buffers.lanes);
+        if (cols < L) {
+            sumShortRows(e, sums, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                sums[r] = (float) rowSum(e, r * cols, cols, buffers.lanes);
+            }
         }
         if (log) {
             logInPlace(sums, rows);
+        } else {
             for (int r = 0; r < rows; r++) {
-                subtract(out, out, r * cols, cols, sums[r]);
+                sums[r] = 1f / sums[r];
+            }
+        }
+        if (cols < L) {
+            for (int r = 0, i = 0; r < rows; r++) {
+                float v = sums[r];
+                for (int end = i + cols; i < end; i++) {
+                    out[i] = log ? out[i] - v : out[i] * v;
+                }
             }
         } else {
             for (int r = 0; r < rows; r++) {
-                scale(out, r * cols, cols, 1f / sums[r]);
+                if (log) {
+                    subtract(out, out, r * cols, cols, sums[r]);
+                } else {
+                    scale(out, r * cols, cols, sums[r]);
+                }
             }
+        }
+    }
+
+    /** Rows shorter than a vector: each row minus its maximum (0 for a row of minus infinities), in plain loops. */
+    private static void shiftShortRows(float[] x, float[] out, int rows, int cols) {
+        for (int r = 0, base = 0; r < rows; r++, base += cols) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = base; j < base + cols; j++) {
+                max = Math.max(max, x[j]);
+            }
+            if (max == Float.NEGATIVE_INFINITY) {
+                max = 0;
+            }
+            for (int j = base; j < base + cols; j++) {
+                out[j] = x[j] - max;
+            }
+        }
+    }
+
+    /** Rows shorter than a vector: each row's sum, added in order in float (as {@link #rowSum} adds a short tail). */
+    private static void sumShortRows(float[] x, float[] sums, int rows, int cols) {
+        for (int r = 0, base = 0; r < rows; r++, base += cols) {
+            float total = 0;
+            for (int j = base; j < base + cols; j++) {
+                total += x[j];
+            }
+            sums[r] = total;
         }
     }
 
@@ -158,8 +206,12 @@ final class VectorRowKernels {
         Buffers buffers = BUFFERS.get();
         float[] sums = buffers.rows(rows);
         if (log) {
-            for (int r = 0; r < rows; r++) {
-                sums[r] = (float) rowSum(g, r * cols, cols, buffers.lanes);
+            if (cols < L) {
+                sumShortRows(g, sums, rows, cols);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    sums[r] = (float) rowSum(g, r * cols, cols, buffers.lanes);
+                }
             }
             float[] e = buffers.values(size);
             exp(y, e, size);
@@ -186,8 +238,12 @@ final class VectorRowKernels {
         for (; i < size; i++) {
             products[i] = g[i] * y[i];
         }
-        for (int r = 0; r < rows; r++) {
-            sums[r] = (float) rowSum(products, r * cols, cols, buffers.lanes);
+        if (cols < L) {
+            sumShortRows(products, sums, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                sums[r] = (float) rowSum(products, r * cols, cols, buffers.lanes);
+            }
         }
         for (int r = 0; r < rows; r++) {
             int base = r * cols, end = base + cols;

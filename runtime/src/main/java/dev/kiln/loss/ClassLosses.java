@@ -10,6 +10,7 @@ import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
+import dev.kiln.ops.Factories;
 import dev.kiln.ops.Views;
 import java.util.Arrays;
 import java.util.Objects;
@@ -144,18 +145,26 @@ final class ClassLosses {
         return Graph.record(name, out, new Tensor[] {input}, new Tensor[] {target}, (g, ctx) -> {
             ctx.saved(0); // fails if the target was changed in place since the forward
             double[] gs = g.toDoubleArray();
-            double[] grad = new double[numel];
+            // One non-zero per sample not ignored; a float32 input gets its float32 gradient directly.
+            float[] gradFloat = type == DType.FLOAT32 ? new float[numel] : null;
+            double[] grad = gradFloat == null ? new double[numel] : null;
             for (int s = 0; s < n; s++) {
-                if (targets.position[s] >= 0) {
+                int at = targets.position[s];
+                if (at >= 0) {
                     double up = switch (reduction) {
                         case NONE -> gs[s];
                         case SUM -> gs[0];
                         case MEAN -> gs[0] / targets.totalWeight;
                     };
-                    grad[targets.position[s]] -= targets.weight[s] * up;
+                    if (gradFloat != null) {
+                        gradFloat[at] = (float) (-targets.weight[s] * up);
+                    } else {
+                        grad[at] -= targets.weight[s] * up;
+                    }
                 }
             }
-            return new Tensor[] {PointwiseLosses.tensor(grad, dims, type)};
+            return new Tensor[] {gradFloat != null ? Factories.fromArray(gradFloat, dims)
+                    : PointwiseLosses.tensor(grad, dims, type)};
         });
     }
 
