@@ -128,20 +128,23 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
+    /**
+     * The sum in exactly the order {@code axpy4} and {@code axpy} give each element (four products
+     * added together, then to the sum; the last k % 4 one by one), so that an element of C has the
+     * same bits whichever loop computes it, and so whatever block of C a thread is given. Only one
+     * addition per four products is on the chain of dependent additions.
+     */
     private static float dot(int k, float[] x, int xOff, float[] y, int yOff) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s = 0;
         int p = 0;
         for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
+            s += x[xOff + p] * y[yOff + p] + x[xOff + p + 1] * y[yOff + p + 1] + x[xOff + p + 2] * y[yOff + p + 2]
+                    + x[xOff + p + 3] * y[yOff + p + 3];
         }
         for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
+            s += x[xOff + p] * y[yOff + p];
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     /** Four rows of x at once: y += a0 x0 + a1 x1 + a2 x2 + a3 x3, so each element of y is loaded and stored once. */
@@ -153,20 +156,23 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
+    /**
+     * The sum in exactly the order {@code axpy4} and {@code axpy} give each element (four products
+     * added together, then to the sum; the last k % 4 one by one), so that an element of C has the
+     * same bits whichever loop computes it, and so whatever block of C a thread is given. Only one
+     * addition per four products is on the chain of dependent additions.
+     */
     private static double dot(int k, double[] x, int xOff, double[] y, int yOff) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double s = 0;
         int p = 0;
         for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
+            s += x[xOff + p] * y[yOff + p] + x[xOff + p + 1] * y[yOff + p + 1] + x[xOff + p + 2] * y[yOff + p + 2]
+                    + x[xOff + p + 3] * y[yOff + p + 3];
         }
         for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
+            s += x[xOff + p] * y[yOff + p];
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     // ---------------------------------------------------------------------------------------------

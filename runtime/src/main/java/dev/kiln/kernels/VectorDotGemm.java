@@ -8,16 +8,17 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float GEMM as dot products, for narrow products ({@code n < Gemm.NARROW_COLUMNS}) whose operands
  * are both contiguous along k: A's rows and B's columns, as a linear layer's forward {@code x W^T}
- * reads them. The register-tiled kernels of {@link VectorKernels} would broadcast one element of A
- * per multiply-add of a vector holding n useful lanes of B (4 of 16 lanes for a 4-class output, 1 for
- * a regression head); here every lane does useful work: a tile of 4 rows x 2 columns of C keeps 8
- * accumulators of k-partial sums, each step loads 4 vectors of A and 2 of B along k and runs 8 FMAs,
- * and the 8 accumulators are summed across their lanes together at the end, by a tree of blends,
- * lane permutations and adds (32 operations for the 8 sums, against about 10 for each sum alone).
+ * reads them. The register-tiled kernels of {@link VectorKernels} would first copy B's columns into
+ * row slivers and then broadcast one element of A per multiply-add of a vector holding n useful lanes
+ * of B (4 of 16 for a 4-class output, 1 for a regression head). Here nothing is copied and every lane
+ * does useful work: a tile of 4 rows x 2 columns of C keeps 8 accumulators of k-partial sums, each
+ * step loads 4 vectors of A and 2 of B along k and runs 8 FMAs, and the 8 accumulators are summed
+ * across their lanes together at the end by a tree of blends, lane permutations and adds (about 30
+ * operations for the 8 sums, against about 10 for each sum alone).
  *
- * <p>Each element of C is computed the same way wherever it falls (lane-wise partial sums over k,
- * then a fixed tree), by exact lane-wise operations, so the result does not depend on the tile,
- * on m, or on whether the code runs interpreted or compiled. Loaded only through
+ * <p>Each element of C is computed the same way wherever it falls (lane-wise partial sums over the
+ * whole of k, then a fixed tree), by exact lane-wise operations, so the result does not depend on the
+ * tile, on m, or on whether the code runs interpreted or compiled. Loaded only through
  * {@link VectorKernels}, so only when the Vector API module is present.
  */
 final class VectorDotGemm {
@@ -28,6 +29,8 @@ final class VectorDotGemm {
     static final int TILE_ROWS = 4;
     /** Columns of a tile of C. */
     static final int TILE_COLUMNS = 2;
+    /** Floats of B in one panel of columns: 256 KiB, half of a typical L2. */
+    static final int PANEL_FLOATS = 64 * 1024;
 
     /**
      * The tree (used with 16 lanes only, see {@link #applies}): at step h = 8, 4, 2, 1 lanes apart,
@@ -73,20 +76,33 @@ final class VectorDotGemm {
 
     private VectorDotGemm() {}
 
-    /** Whether this kernel is the one for a product of this layout: 16-lane vectors, A's rows and B's columns contiguous. */
-    static boolean applies(int n, int k, int aCs, int bRs, int minK) {
-        return L == 16 && aCs == 1 && bRs == 1 && n < Gemm.NARROW_COLUMNS && k >= minK;
+    /**
+     * Whether a product runs here: 16-lane vectors, a narrow C (fewer than {@link Gemm#NARROW_COLUMNS}
+     * columns), A's rows and B's columns contiguous, and a depth from {@code minK} to {@code maxK}.
+     * The choice never depends on m, and {@link Gemm} never cuts a product at least that wide into
+     * narrower blocks, so blocks of a product split over threads run here exactly when the whole would.
+     */
+    static boolean applies(int n, int k, int aCs, int bRs, int minK, int maxK) {
+        return L == 16 && n < Gemm.NARROW_COLUMNS && aCs == 1 && bRs == 1 && k >= minK && k <= maxK;
     }
 
-    /** C = A B with A(i, p) at {@code a[aOff + i aRs + p]} and B(p, j) at {@code b[bOff + j bCs + p]}. */
+    /**
+     * C = A B with A(i, p) at {@code a[aOff + i aRs + p]} and B(p, j) at {@code b[bOff + j bCs + p]}.
+     * Columns of B are taken in panels of about 256 KiB, which stay in L2 while every tile of rows of A
+     * (4 x k, in L1) runs over them.
+     */
     static void sgemm(int m, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                       float[] c, int cOff, int ldc, float[] scratch) {
-        for (int i0 = 0; i0 < m; i0 += TILE_ROWS) {
-            int mr = Math.min(TILE_ROWS, m - i0);
-            for (int j0 = 0; j0 < n; j0 += TILE_COLUMNS) {
-                int nr = Math.min(TILE_COLUMNS, n - j0);
-                tile(k, a, aOff + i0 * aRs, aRs, b, bOff + j0 * bCs, bCs, c, cOff + i0 * ldc + j0, ldc, mr, nr,
-                        scratch);
+        int panel = Math.max(TILE_COLUMNS, (PANEL_FLOATS / k) / TILE_COLUMNS * TILE_COLUMNS);
+        for (int jc = 0; jc < n; jc += panel) {
+            int nc = Math.min(panel, n - jc);
+            for (int i0 = 0; i0 < m; i0 += TILE_ROWS) {
+                int mr = Math.min(TILE_ROWS, m - i0);
+                for (int j0 = jc; j0 < jc + nc; j0 += TILE_COLUMNS) {
+                    int nr = Math.min(TILE_COLUMNS, jc + nc - j0);
+                    tile(k, a, aOff + i0 * aRs, aRs, b, bOff + j0 * bCs, bCs, c, cOff + i0 * ldc + j0, ldc, mr, nr,
+                            scratch);
+                }
             }
         }
     }

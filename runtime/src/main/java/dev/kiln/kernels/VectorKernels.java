@@ -32,8 +32,13 @@ import jdk.incubator.vector.VectorSpecies;
  *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
- *     with ten columns does not spend four vectors' FMAs on each step.</li>
+ *     with ten columns does not spend four vectors' FMAs on each step; it reads B and writes C
+ *     through a lane mask of its columns.</li>
  * </ul>
+ * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
+ * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
+ * {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
+ * lane used however narrow C is.
  * Packing reads A and B through their strides, so transposed operands cost no extra copy. When B's
  * rows are contiguous and k is small (or the whole product is), nothing is packed: tiles read A
  * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
@@ -80,11 +85,14 @@ final class VectorKernels implements KernelProvider {
     /** Products this shallow skip packing when B's rows are contiguous: packing would cost as much as the product. */
     static final int DIRECT_MAX_K = 16;
     /**
-     * The least depth at which a narrow product with A's rows and B's columns contiguous runs as dot
-     * products ({@link VectorDotGemm}): below it, summing each tile's accumulators across lanes costs
-     * more than the lanes the register tiles leave idle.
+     * The depths at which a narrow product with A's rows and B's columns contiguous runs as dot
+     * products ({@link VectorDotGemm}): below 64, summing each tile's accumulators across lanes costs
+     * more than the lanes the register tiles leave idle; above 2048, a tile's rows of A (4 x k floats)
+     * no longer sit in L1.
      */
     static final int DOT_MIN_K = 64;
+    /** See {@link #DOT_MIN_K}. */
+    static final int DOT_MAX_K = 2048;
 
     /** Packing buffers of one thread, grown on demand and then reused. */
     private static final class Buffers {
@@ -172,7 +180,7 @@ final class VectorKernels implements KernelProvider {
         if (n == 1) {
             bCs = 1; // a single column: its column stride is never used
         }
-        if (VectorDotGemm.applies(n, k, aCs, bRs, DOT_MIN_K)) {
+        if (VectorDotGemm.applies(n, k, aCs, bRs, DOT_MIN_K, DOT_MAX_K)) {
             VectorDotGemm.sgemm(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, BUFFERS.get().scratch);
             return;
         }
