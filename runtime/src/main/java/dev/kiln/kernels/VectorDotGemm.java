@@ -31,6 +31,8 @@ final class VectorDotGemm {
     static final int TILE_COLUMNS = 2;
     /** Floats of B in one panel of columns: 256 KiB, half of a typical L2. */
     static final int PANEL_FLOATS = 64 * 1024;
+    /** Where in the scratch array a tile copies the k tails of its rows and columns (after the tree's 16 lanes). */
+    private static final int TAIL = 16;
 
     /**
      * The tree (used with 16 lanes only, see {@link #applies}): at step h = 8, 4, 2, 1 lanes apart,
@@ -87,7 +89,8 @@ final class VectorDotGemm {
     }
 
     /**
-     * C = A B with A(i, p) at {@code a[aOff + i aRs + p]} and B(p, j) at {@code b[bOff + j bCs + p]}.
+     * C = A B with A(i, p) at {@code a[aOff + i aRs + p]} and B(p, j) at {@code b[bOff + j bCs + p]};
+     * {@code scratch} holds at least 16 + 6 L floats.
      * Columns of B are taken in panels of about 256 KiB, which stay in L2 while every tile of rows of A
      * (4 x k, in L1) runs over them.
      */
@@ -144,19 +147,42 @@ final class VectorDotGemm {
             s31 = x.fma(y1, s31);
         }
         if (bound < k) {
-            VectorMask<Float> in = VectorMask.fromLong(FS, (1L << (k - bound)) - 1);
-            FloatVector y0 = FloatVector.fromArray(FS, b, b0 + bound, in);
-            FloatVector y1 = FloatVector.fromArray(FS, b, b1 + bound, in);
-            FloatVector x = FloatVector.fromArray(FS, a, a0 + bound, in);
+            // The last k % L elements through a lane mask (the lanes past k load zeros). Where a
+            // vector from a row's tail would run past its array, all six tails are read from copies
+            // followed by zeros: a masked load that runs past the array sometimes compiles the whole
+            // tile to a far slower form, so none ever does.
+            int tail = k - bound;
+            VectorMask<Float> in = FS.indexInRange(0, tail);
+            float[] ta = a, tb = b;
+            int t0 = a0 + bound, t1 = a1 + bound, t2 = a2 + bound, t3 = a3 + bound, u0 = b0 + bound, u1 = b1 + bound;
+            if (Math.max(Math.max(t0, t1), Math.max(t2, t3)) + L > a.length || Math.max(u0, u1) + L > b.length) {
+                copyTail(a, t0, tail, scratch, TAIL);
+                copyTail(a, t1, tail, scratch, TAIL + L);
+                copyTail(a, t2, tail, scratch, TAIL + 2 * L);
+                copyTail(a, t3, tail, scratch, TAIL + 3 * L);
+                copyTail(b, u0, tail, scratch, TAIL + 4 * L);
+                copyTail(b, u1, tail, scratch, TAIL + 5 * L);
+                ta = scratch;
+                tb = scratch;
+                t0 = TAIL;
+                t1 = TAIL + L;
+                t2 = TAIL + 2 * L;
+                t3 = TAIL + 3 * L;
+                u0 = TAIL + 4 * L;
+                u1 = TAIL + 5 * L;
+            }
+            FloatVector y0 = FloatVector.fromArray(FS, tb, u0, in);
+            FloatVector y1 = FloatVector.fromArray(FS, tb, u1, in);
+            FloatVector x = FloatVector.fromArray(FS, ta, t0, in);
             s00 = x.fma(y0, s00);
             s01 = x.fma(y1, s01);
-            x = FloatVector.fromArray(FS, a, a1 + bound, in);
+            x = FloatVector.fromArray(FS, ta, t1, in);
             s10 = x.fma(y0, s10);
             s11 = x.fma(y1, s11);
-            x = FloatVector.fromArray(FS, a, a2 + bound, in);
+            x = FloatVector.fromArray(FS, ta, t2, in);
             s20 = x.fma(y0, s20);
             s21 = x.fma(y1, s21);
-            x = FloatVector.fromArray(FS, a, a3 + bound, in);
+            x = FloatVector.fromArray(FS, ta, t3, in);
             s30 = x.fma(y0, s30);
             s31 = x.fma(y1, s31);
         }
@@ -180,4 +206,10 @@ final class VectorDotGemm {
         }
     }
 
+
+    /** {@code n} (< L) elements of x from {@code from} into {@code out} at {@code at}, then zeros up to L. */
+    private static void copyTail(float[] x, int from, int n, float[] out, int at) {
+        System.arraycopy(x, from, out, at, n);
+        java.util.Arrays.fill(out, at + n, at + L, 0f);
+    }
 }

@@ -32,8 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
- *     with ten columns does not spend four vectors' FMAs on each step; it reads B and writes C
- *     through a lane mask of its columns.</li>
+ *     with ten columns does not spend four vectors' FMAs on each step; it writes C through a lane
+ *     mask of its columns.</li>
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
@@ -212,26 +212,32 @@ final class VectorKernels implements KernelProvider {
                 }
             }
             if (nFull < n) {
-                // The last nr columns: the narrow tile masks its loads; the wider one reads whole
-                // vectors, past nr (those lanes are never stored), which is fine inside B, and near
-                // B's end reads a copy in rows of NR.
+                // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
+                // stored), which is fine inside B; near B's end, it reads a copy: one block copy when
+                // B's rows are exactly these columns, else row by row into rows of NR. (A masked load
+                // would need no copy, but where it may run past the array C2 sometimes compiles the
+                // whole tile far slower.)
                 int nr = n - nFull;
                 float[] bEdge = b;
                 int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
-                if (nr > L && bEdgeOff + (kc - 1) * bRs + NR > b.length) {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
+                if (bEdgeOff + (kc - 1) * bRs + (nr <= L ? L : NR) > b.length) {
+                    if (bRs == nr && nr <= L) {
+                        System.arraycopy(b, bEdgeOff, edge, 0, kc * nr);
+                    } else {
+                        bEdgeRs = NR;
+                        for (int p = 0; p < kc; p++) {
+                            System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
+                        }
                     }
                     bEdge = edge;
                     bEdgeOff = 0;
-                    bEdgeRs = NR;
                 }
                 for (int i0 = 0; i0 < m; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
                     int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
                     if (nr <= L) {
-                        stileNarrow(kc, a, aBase, aRs, aCs, b, bOff + pc * bRs + nFull, bRs, c, cBase, ldc, mr, nr,
-                                accumulate, scratch);
+                        stileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
+                                scratch);
                     } else {
                         stileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
                                 scratch);
@@ -637,10 +643,11 @@ final class VectorKernels implements KernelProvider {
      * The micro-kernel for a tile at most one vector wide (nr <= L): MR rows x one vector, so that a
      * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
      * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]}; rows past mr repeat
-     * the last row and are not stored. B's rows are read through a lane mask of nr lanes (as fast as a
-     * plain load here), so nothing past them is read and B is never copied; a tile of MR rows goes
-     * into C through the same mask, others through {@code scratch}. One loop and one store block, so
-     * that C1 compiles it too (see the class description).
+     * the last row and are not stored; B's rows are read as whole vectors (L readable elements each).
+     * A tile of MR rows goes into C through a lane mask of nr lanes where a whole vector fits in C's
+     * array from each row (a masked store that may run past the array sometimes compiles to a slow
+     * path), others through {@code scratch}. One loop and one store block, so that C1 compiles it too
+     * (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                     float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
@@ -651,11 +658,10 @@ final class VectorKernels implements KernelProvider {
         int a3 = aBase + Math.min(3, mr - 1) * aRs;
         int a4 = aBase + Math.min(4, mr - 1) * aRs;
         int a5 = aBase + Math.min(5, mr - 1) * aRs;
-        VectorMask<Float> lanes = VectorMask.fromLong(FS, (1L << nr) - 1);
         FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
         FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
         for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
-            FloatVector b0 = FloatVector.fromArray(FS, b, pb, lanes);
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
             c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
             c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
             c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
@@ -663,7 +669,8 @@ final class VectorKernels implements KernelProvider {
             c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
             c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
         }
-        if (mr == MR && !accumulate) {
+        if (mr == MR && !accumulate && cBase + 5 * ldc + L <= c.length) {
+            VectorMask<Float> lanes = FS.indexInRange(0, nr);
             c0.intoArray(c, cBase, lanes);
             c1.intoArray(c, cBase + ldc, lanes);
             c2.intoArray(c, cBase + 2 * ldc, lanes);
