@@ -110,7 +110,6 @@ final class ClassLosses {
     /** The NLL of validated targets as one recorded operation. */
     private static Tensor nll(Tensor input, Tensor target, Targets targets, Reduction reduction) {
         int[] dims = input.shape().toArray();
-        int cd = dims.length == 1 ? 0 : 1;
         DType type = input.dtype();
         int n = targets.weight.length;
         double[] losses = new double[n];

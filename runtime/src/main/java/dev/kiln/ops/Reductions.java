@@ -80,6 +80,9 @@ public final class Reductions {
             return data instanceof long[] l ? l.clone() : data instanceof float[] f ? f.clone() : ((double[]) data).clone();
         }
         if (data instanceof float[] values) {
+            if (reduced.length == dims.length) {
+                return Reduce.sum(values, 1, values.length, 1); // everything: one pass over the array
+            }
             int[] current = dims.clone();
             for (int k = reduced.length - 1; k >= 0; k--) {
                 int d = reduced[k];
