@@ -31,6 +31,12 @@ public final class Gemm {
     static final long PARALLEL_MIN_WORK = 1L << 25;
     /** Columns of C per block when splitting by columns: a multiple of every provider's register tile width. */
     static final int COLUMN_GRANULE = 64;
+    /**
+     * Products narrower than this may be computed by a method of their own (see {@link KernelProvider}),
+     * so a split never cuts a product at least this wide into blocks narrower than this: a ragged
+     * last block of fewer columns joins the block before it.
+     */
+    public static final int NARROW_COLUMNS = 16;
     /** Rows of C per block when splitting by rows: the register tile's height. */
     static final int ROW_GRANULE = 6;
 
@@ -102,13 +108,16 @@ public final class Gemm {
             int size = byColumns ? n : m;
             int granule = byColumns ? COLUMN_GRANULE : ROW_GRANULE;
             int granules = (size + granule - 1) / granule;
+            if (byColumns && size % granule != 0 && size % granule < NARROW_COLUMNS) {
+                granules--; // the ragged last granule joins the one before it
+            }
             int parts = Math.min(threads, granules);
             return parts < 2 ? null : new Split(byColumns, parts, granule, granules, size);
         }
 
         /** The first column (or row) of part t; {@code start(parts)} is the size. */
         int start(int t) {
-            return Math.min(size, (int) ((long) granules * t / parts) * granule);
+            return t == parts ? size : Math.min(size, (int) ((long) granules * t / parts) * granule);
         }
 
         /** Computes the blocks of an m x n product, one per part, on the kernel threads. */

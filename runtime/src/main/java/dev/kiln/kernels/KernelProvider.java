@@ -14,9 +14,10 @@ package dev.kiln.kernels;
  * (strides may be 0 for a broadcast operand); C is written row-major with row stride {@code ldc}
  * (at least n) from {@code cOff}, overwriting its m x n elements and nothing else, so that a block of
  * a larger C can be computed on its own. Implementations are safe to call from several threads at
- * once on distinct outputs, and compute each element of C the same way whatever m and n are (an
- * element's value depends on its row of A, its column of B and k only), so that a product split
- * into blocks of rows or columns gives the same bits as the whole.
+ * once on distinct outputs, and compute each element of C the same way whatever m is and whatever n
+ * is from {@link Gemm#NARROW_COLUMNS} up (an element's value depends on its row of A, its column of
+ * B, k, the operands' layout and whether n is below that width only), so that a product split into
+ * blocks of rows, or into blocks of columns none narrower than that, gives the same bits as the whole.
  */
 public interface KernelProvider {
 
@@ -64,4 +65,29 @@ public interface KernelProvider {
      */
     void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1, double beta2,
               double stepSize, double bc2Sqrt, double eps, double l2, double shrink, boolean maximize);
+
+    /**
+     * Sums of a contiguous float32 array read as {@code (outer, n, inner)} along its middle axis:
+     * {@code out[o inner + i] = sum over r < n of x[(o n + r) inner + i]}, for the first outer x inner
+     * elements of out. The scalar kernels sum in double and round once; the vector kernels add in
+     * float within blocks and carry the blocks' sums in double, within float32 tolerance of that.
+     */
+    void sum(float[] x, int outer, int n, int inner, float[] out);
+
+    /**
+     * The softmax ({@code log} false) or log-softmax ({@code log} true) of each row of a row-major
+     * rows x cols float32 matrix, into out (which may be x): the row's maximum is subtracted first, a
+     * row holding NaN gives NaNs, and a row of minus infinities gives NaNs, as in PyTorch. The scalar
+     * kernels compute in double and round once; the vector kernels compute in float (within float32
+     * tolerance of that).
+     */
+    void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log);
+
+    /**
+     * The gradient through {@link #softmaxRows} by rows, given its output y and the output's gradient
+     * g: for the log-softmax {@code out = g - exp(y) sum(g)}, for the softmax
+     * {@code out = y (g - sum(g y))}, the sums over each row. out may be g. Precision as in
+     * {@link #softmaxRows}.
+     */
+    void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log);
 }

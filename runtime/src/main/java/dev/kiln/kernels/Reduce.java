@@ -2,10 +2,35 @@ package dev.kiln.kernels;
 
 /**
  * Reductions over the middle axis of a contiguous array read as {@code (outer, n, inner)}. The
- * loops run over {@code inner} innermost so that memory is read in order.
+ * loops run over {@code inner} innermost so that memory is read in order. The float32 sums and the
+ * softmax of rows run on the {@linkplain Kernels#provider() provider}'s kernels; the others are plain
+ * loops in double.
  */
 public final class Reduce {
+    private static final KernelProvider PROVIDER = Kernels.provider();
+
     private Reduce() {}
+
+    /** Float32 sums along the middle axis: the result has {@code outer * inner} elements; see {@link KernelProvider#sum}. */
+    public static float[] sum(float[] x, int outer, int n, int inner) {
+        float[] out = new float[outer * inner];
+        PROVIDER.sum(x, outer, n, inner, out);
+        return out;
+    }
+
+    /** The softmax or log-softmax of each row of a rows x cols float32 matrix, into a new array; see {@link KernelProvider#softmaxRows}. */
+    public static float[] softmaxRows(float[] x, int rows, int cols, boolean log) {
+        float[] out = new float[rows * cols];
+        PROVIDER.softmaxRows(x, out, rows, cols, log);
+        return out;
+    }
+
+    /** The gradient through {@link #softmaxRows}, into a new array; see {@link KernelProvider#softmaxRowsBackward}. */
+    public static float[] softmaxRowsBackward(float[] y, float[] g, int rows, int cols, boolean log) {
+        float[] out = new float[rows * cols];
+        PROVIDER.softmaxRowsBackward(y, g, out, rows, cols, log);
+        return out;
+    }
 
     /** Sums along the middle axis: the result has {@code outer * inner} elements. */
     public static double[] sum(double[] x, int outer, int n, int inner) {

@@ -128,20 +128,23 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
+    /**
+     * The sum in exactly the order {@code axpy4} and {@code axpy} give each element (four products
+     * added together, then to the sum; the last k % 4 one by one), so that an element of C has the
+     * same bits whichever loop computes it, and so whatever block of C a thread is given. Only one
+     * addition per four products is on the chain of dependent additions.
+     */
     private static float dot(int k, float[] x, int xOff, float[] y, int yOff) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        float s = 0;
         int p = 0;
         for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
+            s += x[xOff + p] * y[yOff + p] + x[xOff + p + 1] * y[yOff + p + 1] + x[xOff + p + 2] * y[yOff + p + 2]
+                    + x[xOff + p + 3] * y[yOff + p + 3];
         }
         for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
+            s += x[xOff + p] * y[yOff + p];
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     /** Four rows of x at once: y += a0 x0 + a1 x1 + a2 x2 + a3 x3, so each element of y is loaded and stored once. */
@@ -153,20 +156,23 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
-    /** Four partial sums break the chain of dependent additions that would bound the loop by add latency. */
+    /**
+     * The sum in exactly the order {@code axpy4} and {@code axpy} give each element (four products
+     * added together, then to the sum; the last k % 4 one by one), so that an element of C has the
+     * same bits whichever loop computes it, and so whatever block of C a thread is given. Only one
+     * addition per four products is on the chain of dependent additions.
+     */
     private static double dot(int k, double[] x, int xOff, double[] y, int yOff) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double s = 0;
         int p = 0;
         for (; p + 4 <= k; p += 4) {
-            s0 += x[xOff + p] * y[yOff + p];
-            s1 += x[xOff + p + 1] * y[yOff + p + 1];
-            s2 += x[xOff + p + 2] * y[yOff + p + 2];
-            s3 += x[xOff + p + 3] * y[yOff + p + 3];
+            s += x[xOff + p] * y[yOff + p] + x[xOff + p + 1] * y[yOff + p + 1] + x[xOff + p + 2] * y[yOff + p + 2]
+                    + x[xOff + p + 3] * y[yOff + p + 3];
         }
         for (; p < k; p++) {
-            s0 += x[xOff + p] * y[yOff + p];
+            s += x[xOff + p] * y[yOff + p];
         }
-        return (s0 + s1) + (s2 + s3);
+        return s;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -254,5 +260,65 @@ final class ScalarKernels implements KernelProvider {
         m[i] = (float) mi;
         v[i] = (float) vi;
         return p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reductions and softmax: each result computed in double and rounded once, the reference for the
+    // vector kernels.
+
+    @Override
+    public void sum(float[] x, int outer, int n, int inner, float[] out) {
+        double[] row = new double[inner];
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(row, 0.0);
+            int base = o * n * inner;
+            for (int r = 0; r < n; r++) {
+                int at = base + r * inner;
+                for (int i = 0; i < inner; i++) {
+                    row[i] += x[at + i];
+                }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = (float) row[i];
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+            }
+            double total = 0;
+            for (int j = 0; j < cols; j++) {
+                total += Math.exp(x[base + j] - max);
+            }
+            double shift = max + Math.log(total);
+            for (int j = 0; j < cols; j++) {
+                double v = x[base + j];
+                out[base + j] = (float) (log ? v - shift : Math.exp(v - max) / total);
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            double total = 0;
+            for (int j = 0; j < cols; j++) {
+                total += log ? g[base + j] : (double) g[base + j] * y[base + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                double yj = y[base + j], gj = g[base + j];
+                out[base + j] = (float) (log ? gj - Math.exp(yj) * total : yj * (gj - total));
+            }
+        }
     }
 }

@@ -32,8 +32,13 @@ import jdk.incubator.vector.VectorSpecies;
  *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
- *     with ten columns does not spend four vectors' FMAs on each step.</li>
+ *     with ten columns does not spend four vectors' FMAs on each step; it writes C through a lane
+ *     mask of its columns.</li>
  * </ul>
+ * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
+ * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
+ * {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
+ * lane used however narrow C is.
  * Packing reads A and B through their strides, so transposed operands cost no extra copy. When B's
  * rows are contiguous and k is small (or the whole product is), nothing is packed: tiles read A
  * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
@@ -79,6 +84,15 @@ final class VectorKernels implements KernelProvider {
     static final long DIRECT_MAX = 1L << 20;
     /** Products this shallow skip packing when B's rows are contiguous: packing would cost as much as the product. */
     static final int DIRECT_MAX_K = 16;
+    /**
+     * The depths at which a narrow product with A's rows and B's columns contiguous runs as dot
+     * products ({@link VectorDotGemm}): below 64, summing each tile's accumulators across lanes costs
+     * more than the lanes the register tiles leave idle; above 2048, a tile's rows of A (4 x k floats)
+     * no longer sit in L1.
+     */
+    static final int DOT_MIN_K = 64;
+    /** See {@link #DOT_MIN_K}. */
+    static final int DOT_MAX_K = 2048;
 
     /** Packing buffers of one thread, grown on demand and then reused. */
     private static final class Buffers {
@@ -166,6 +180,10 @@ final class VectorKernels implements KernelProvider {
         if (n == 1) {
             bCs = 1; // a single column: its column stride is never used
         }
+        if (VectorDotGemm.applies(n, k, aCs, bRs, DOT_MIN_K, DOT_MAX_K)) {
+            VectorDotGemm.sgemm(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, BUFFERS.get().scratch);
+            return;
+        }
         int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
             sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
@@ -195,17 +213,24 @@ final class VectorKernels implements KernelProvider {
             }
             if (nFull < n) {
                 // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
-                // stored), which is fine inside B; near B's end, it reads a copy in rows of NR.
+                // stored), which is fine inside B; near B's end, it reads a copy: one block copy when
+                // B's rows are exactly these columns, else row by row into rows of NR. (A masked load
+                // would need no copy, but where it may run past the array C2 sometimes compiles the
+                // whole tile far slower.)
                 int nr = n - nFull;
                 float[] bEdge = b;
                 int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
                 if (bEdgeOff + (kc - 1) * bRs + (nr <= L ? L : NR) > b.length) {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
+                    if (bRs == nr && nr <= L) {
+                        System.arraycopy(b, bEdgeOff, edge, 0, kc * nr);
+                    } else {
+                        bEdgeRs = NR;
+                        for (int p = 0; p < kc; p++) {
+                            System.arraycopy(b, bEdgeOff + p * bRs, edge, p * NR, nr);
+                        }
                     }
                     bEdge = edge;
                     bEdgeOff = 0;
-                    bEdgeRs = NR;
                 }
                 for (int i0 = 0; i0 < m; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
@@ -617,8 +642,12 @@ final class VectorKernels implements KernelProvider {
     /**
      * The micro-kernel for a tile at most one vector wide (nr <= L): MR rows x one vector, so that a
      * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
-     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]} (L readable
-     * readable elements per row); rows past mr repeat the last row and are not stored.
+     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]}; rows past mr repeat
+     * the last row and are not stored; B's rows are read as whole vectors (L readable elements each).
+     * A tile of MR rows goes into C through a lane mask of nr lanes where a whole vector fits in C's
+     * array from each row (a masked store that may run past the array sometimes compiles to a slow
+     * path), others through {@code scratch}. One loop and one store block, so that C1 compiles it too
+     * (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                     float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
@@ -640,13 +669,14 @@ final class VectorKernels implements KernelProvider {
             c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
             c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
         }
-        if (mr == MR && nr == L && !accumulate) {
-            c0.intoArray(c, cBase);
-            c1.intoArray(c, cBase + ldc);
-            c2.intoArray(c, cBase + 2 * ldc);
-            c3.intoArray(c, cBase + 3 * ldc);
-            c4.intoArray(c, cBase + 4 * ldc);
-            c5.intoArray(c, cBase + 5 * ldc);
+        if (mr == MR && !accumulate && cBase + 5 * ldc + L <= c.length) {
+            VectorMask<Float> lanes = FS.indexInRange(0, nr);
+            c0.intoArray(c, cBase, lanes);
+            c1.intoArray(c, cBase + ldc, lanes);
+            c2.intoArray(c, cBase + 2 * ldc, lanes);
+            c3.intoArray(c, cBase + 3 * ldc, lanes);
+            c4.intoArray(c, cBase + 4 * ldc, lanes);
+            c5.intoArray(c, cBase + 5 * ldc, lanes);
         } else {
             c0.intoArray(scratch, 0);
             c1.intoArray(scratch, NR);
@@ -1343,5 +1373,20 @@ final class VectorKernels implements KernelProvider {
             theta[thetaAt + i] = (float) ScalarKernels.adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2,
                     stepSize, bc2Sqrt, eps, l2, shrink, maximize);
         }
+    }
+
+    @Override
+    public void sum(float[] x, int outer, int n, int inner, float[] out) {
+        VectorRowKernels.sum(x, outer, n, inner, out);
+    }
+
+    @Override
+    public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
+        VectorRowKernels.softmaxRows(x, out, rows, cols, log);
+    }
+
+    @Override
+    public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
+        VectorRowKernels.softmaxRowsBackward(y, g, out, rows, cols, log);
     }
 }

@@ -7,13 +7,13 @@ import static dev.kiln.loss.LossChecks.remove;
 import static dev.kiln.loss.LossChecks.requireFloating;
 
 import dev.kiln.DType;
-import dev.kiln.Kiln;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.autograd.Graph;
 import dev.kiln.device.cuda.CudaOps;
 import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.Factories;
+import dev.kiln.ops.Views;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -137,19 +137,22 @@ final class ClassLosses {
     /** The NLL of validated targets as one recorded operation. */
     private static Tensor nll(Tensor input, Tensor target, Targets targets, Reduction reduction) {
         int[] dims = input.shape().toArray();
-        int cd = dims.length == 1 ? 0 : 1;
         DType type = input.dtype();
         int n = targets.weight.length;
         double[] losses = new double[n];
         if (input.numel() > 0) {
-            // Each sample's entry for its class (class 0 standing in for ignored samples, which count for nothing).
-            double[] picked;
-            try (var noGrad = Kiln.noGrad()) {
-                Tensor index = Factories.fromArray(targets.safeClass, target.shape().toArray()).unsqueeze(cd);
-                picked = input.detach().gather(cd, index).toDoubleArray();
-            }
-            for (int s = 0; s < n; s++) {
-                losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * picked[s];
+            // Each sample's entry for its class, read straight from the input's elements (ignored
+            // samples count for nothing).
+            if (type == DType.FLOAT32) {
+                float[] values = (float[]) Views.readAs(input, DType.FLOAT32);
+                for (int s = 0; s < n; s++) {
+                    losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * values[targets.position[s]];
+                }
+            } else {
+                double[] values = (double[]) Views.readAs(input, DType.FLOAT64);
+                for (int s = 0; s < n; s++) {
+                    losses[s] = targets.position[s] < 0 ? 0 : -targets.weight[s] * values[targets.position[s]];
+                }
             }
         }
         Tensor out;
@@ -168,18 +171,26 @@ final class ClassLosses {
         return Graph.record(name, out, new Tensor[] {input}, new Tensor[] {target}, (g, ctx) -> {
             ctx.saved(0); // fails if the target was changed in place since the forward
             double[] gs = g.toDoubleArray();
-            double[] grad = new double[numel];
+            // One non-zero per sample not ignored; a float32 input gets its float32 gradient directly.
+            float[] gradFloat = type == DType.FLOAT32 ? new float[numel] : null;
+            double[] grad = gradFloat == null ? new double[numel] : null;
             for (int s = 0; s < n; s++) {
-                if (targets.position[s] >= 0) {
+                int at = targets.position[s];
+                if (at >= 0) {
                     double up = switch (reduction) {
                         case NONE -> gs[s];
                         case SUM -> gs[0];
                         case MEAN -> gs[0] / targets.totalWeight;
                     };
-                    grad[targets.position[s]] -= targets.weight[s] * up;
+                    if (gradFloat != null) {
+                        gradFloat[at] = (float) (-targets.weight[s] * up);
+                    } else {
+                        grad[at] -= targets.weight[s] * up;
+                    }
                 }
             }
-            return new Tensor[] {PointwiseLosses.tensor(grad, dims, type)};
+            return new Tensor[] {gradFloat != null ? Factories.fromArray(gradFloat, dims)
+                    : PointwiseLosses.tensor(grad, dims, type)};
         });
     }
 
@@ -273,11 +284,11 @@ final class ClassLosses {
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * Validated class-index targets: per sample, the class to gather (0 when ignored), its weight (0 when
-     * ignored) and the row-major position of its entry in the input (-1 when ignored); and the total
-     * weight of the samples not ignored, the mean's divisor.
+     * Validated class-index targets: per sample, its weight (0 when ignored) and the row-major position
+     * of its entry in the input (-1 when ignored); and the total weight of the samples not ignored, the
+     * mean's divisor.
      */
-    private record Targets(long[] safeClass, double[] weight, int[] position, double totalWeight) {
+    private record Targets(double[] weight, int[] position, double totalWeight) {
         static Targets read(String loss, Tensor input, Tensor target, Tensor classWeight, long ignoreIndex, int cd) {
             int[] dims = input.shape().toArray();
             int classes = dims[cd];
@@ -287,7 +298,6 @@ final class ClassLosses {
             }
             long[] t = target.toLongArray();
             double[] cw = classWeight == null ? null : classWeight.toDoubleArray();
-            long[] safe = new long[t.length];
             double[] w = new double[t.length];
             int[] position = new int[t.length];
             double total = 0;
@@ -304,12 +314,11 @@ final class ClassLosses {
                             + ")");
                 }
                 int c = (int) t[s];
-                safe[s] = c;
                 w[s] = cw == null ? 1 : cw[c];
                 position[s] = ((s / inner) * classes + c) * inner + s % inner;
                 total += w[s];
             }
-            return new Targets(safe, w, position, total);
+            return new Targets(w, position, total);
         }
     }
 }

@@ -71,10 +71,27 @@ public final class Reductions {
         return p;
     }
 
-    /** Sums {@code data} (contiguous, of {@code dims}) along each of {@code reduced}, keeping them as size 1. */
+    /**
+     * Sums {@code data} (contiguous, of {@code dims}) along each of {@code reduced}, keeping them as size 1:
+     * in the array's own type, {@code long[]}, {@code double[]} or {@code float[]} (float32 by the
+     * provider's kernel, within float32 tolerance of the double sum).
+     */
     private static Object sumKernel(Object data, int[] dims, int[] reduced) {
         if (reduced.length == 0) {
-            return data instanceof long[] l ? l.clone() : ((double[]) data).clone();
+            return data instanceof long[] l ? l.clone() : data instanceof float[] f ? f.clone() : ((double[]) data).clone();
+        }
+        if (data instanceof float[] values) {
+            if (reduced.length == dims.length) {
+                return Reduce.sum(values, 1, values.length, 1); // everything: one pass over the array
+            }
+            int[] current = dims.clone();
+            for (int k = reduced.length - 1; k >= 0; k--) {
+                int d = reduced[k];
+                int outer = product(current, 0, d), n = current[d], inner = product(current, d + 1, current.length);
+                values = Reduce.sum(values, outer, n, inner);
+                current[d] = 1;
+            }
+            return values;
         }
         int[] current = dims.clone();
         Object values = data;
@@ -91,7 +108,7 @@ public final class Reductions {
         int[] inputDims = Views.ACCESS.dims(x).clone();
         int[] reduced = reducedDims(dimsOrNull, inputDims.length, "sum");
         DType type = x.dtype().isFloatingPoint() ? x.dtype() : DType.INT64;
-        DType compute = type == DType.INT64 ? DType.INT64 : DType.FLOAT64;
+        DType compute = type == DType.INT64 ? DType.INT64 : type == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
         int[] outDims = reducedShape(inputDims, reduced, keepDim && dimsOrNull != null);
         Tensor y;
         if (Dispatch.onCuda("sum", x)) {
@@ -120,6 +137,12 @@ public final class Reductions {
         Tensor y;
         if (Dispatch.onCuda("mean", x)) {
             y = CudaOps.scale(CudaOps.sum(x, reduced, outDims), 1.0 / count);
+        } else if (x.dtype() == DType.FLOAT32) {
+            float[] sums = (float[]) sumKernel(Views.readAs(x, DType.FLOAT32), inputDims, reduced);
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = (float) ((double) sums[i] / count);
+            }
+            y = Views.wrap(DType.FLOAT32, sums, outDims);
         } else {
             double[] sums = (double[]) sumKernel(Views.readAs(x, DType.FLOAT64), inputDims, reduced);
             for (int i = 0; i < sums.length; i++) {
@@ -215,6 +238,8 @@ public final class Reductions {
         Tensor y;
         if (Dispatch.onCuda(op, x)) {
             y = CudaOps.softmax(x, d, log);
+        } else if (x.dtype() == DType.FLOAT32 && inner == 1) {
+            return normaliseRows(x, dims, outer, n, log);
         } else {
             double[] values = ((double[]) Views.readAs(x, DType.FLOAT64)).clone();
             Reduce.softmax(values, outer, n, inner, log);
@@ -228,5 +253,22 @@ public final class Reductions {
             Tensor out = ctx.saved(0);
             return new Tensor[] {out.times(g.minus(g.times(out).sum(d, true)))};
         });
+    }
+
+    /**
+     * Softmax or log-softmax of a float32 tensor along its last dimension, forward and backward by the
+     * provider's row kernels: one pass each, where the general path builds its derivative from four
+     * tensor operations. The same formulas, so the same results within float32 rounding.
+     */
+    private static Tensor normaliseRows(Tensor x, int[] dims, int rows, int cols, boolean log) {
+        float[] values = Reduce.softmaxRows((float[]) Views.readAs(x, DType.FLOAT32), rows, cols, log);
+        Tensor y = Views.wrap(DType.FLOAT32, values, dims);
+        return Graph.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", y, new Tensor[] {x}, new Tensor[] {y},
+                (g, ctx) -> {
+                    float[] out = (float[]) Views.readAs(ctx.saved(0), DType.FLOAT32);
+                    float[] grad = (float[]) Views.readAs(g, DType.FLOAT32);
+                    return new Tensor[] {Views.wrap(DType.FLOAT32, Reduce.softmaxRowsBackward(out, grad, rows, cols, log),
+                            dims.clone())};
+                });
     }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class GemmThreadsTest {
 
     /** m, n, k of products cut by columns and by rows, with ragged last parts (split whatever their size). */
-    static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}};
+    static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}, {40, 65, 300},
+            {30, 1, 200}};
 
     @Test
     void sgemmGivesTheSameBitsForEveryThreadCount() {
@@ -87,6 +88,28 @@ class GemmThreadsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void noColumnBlockIsNarrowerThanTheNarrowKernelsWidth() {
+        // A product at least NARROW_COLUMNS wide must never reach a provider as a narrower block, which
+        // it could compute by another method (other bits).
+        for (int n = Gemm.NARROW_COLUMNS; n <= 300; n++) {
+            for (int threads = 2; threads <= 5; threads++) {
+                Gemm.Split split = Gemm.Split.of(threads, 0, 1, n, 1000);
+                if (split == null) {
+                    continue;
+                }
+                assertThat(split.byColumns()).isTrue();
+                assertThat(split.start(split.parts())).isEqualTo(n);
+                for (int t = 0; t < split.parts(); t++) {
+                    assertThat(split.start(t + 1) - split.start(t)).as("n=%d threads=%d part %d", n, threads, t)
+                            .isGreaterThanOrEqualTo(Gemm.NARROW_COLUMNS);
+                }
+            }
+        }
+        assertThat(Gemm.Split.of(2, 0, 1, 65, 1000)).as("64 + 1 columns stay whole").isNull();
+        assertThat(Gemm.Split.of(2, 0, 1, 80, 1000).start(1)).isEqualTo(64);
     }
 
     @Test

@@ -1,0 +1,321 @@
+package dev.kiln.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API's sums, softmax and its gradient, for {@link VectorKernels}.
+ *
+ * <p>Rows of a classifier's logits are short (3 or 10 classes), far shorter than a vector, so the
+ * softmax does not vectorise along a row: it subtracts each row's maximum in a plain loop, then takes
+ * the exponential of the whole matrix as one flat array (the expensive part, 16 lanes at a time
+ * whatever the row length), then sums and scales each row; the logarithms of the row sums are one
+ * more flat pass. Long rows get vector loops for their maxima, sums and scaling too.
+ *
+ * <p>Sums add in float within blocks of {@link #BLOCK} rows (or elements) and carry each block's
+ * result in double, so a long sum stays within float32 tolerance of the exact one. Every sum here
+ * runs in a fixed order of lane-wise operations and plain additions (no {@code reduceLanes}, whose
+ * order may differ between the interpreter and compiled code), so the same input gives the same bits
+ * at every point of a run.
+ */
+final class VectorRowKernels {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int L = FS.length();
+    /** Values added in float before the sum moves to double: 16 per lane of a vector accumulator. */
+    static final int BLOCK = 16 * 16;
+
+    /** Work arrays of one thread, grown on demand and reused. */
+    private static final class Buffers {
+        float[] values = new float[0];
+        float[] rows = new float[0];
+        final float[] lanes = new float[L];
+        double[] totals = new double[0];
+
+        float[] values(int size) {
+            return values.length >= size ? values : (values = new float[size]);
+        }
+
+        float[] rows(int size) {
+            return rows.length >= size ? rows : (rows = new float[size]);
+        }
+
+        double[] totals(int size) {
+            return totals.length >= size ? totals : (totals = new double[size]);
+        }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    private VectorRowKernels() {}
+
+    static void sum(float[] x, int outer, int n, int inner, float[] out) {
+        Buffers buffers = BUFFERS.get();
+        if (inner == 1) {
+            for (int o = 0; o < outer; o++) {
+                out[o] = (float) rowSum(x, o * n, n, buffers.lanes);
+            }
+            return;
+        }
+        double[] totals = buffers.totals(inner);
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(totals, 0, inner, 0.0);
+            int base = o * n * inner;
+            // Blocks of rows added in float, a vector of columns at a time, then carried in double.
+            for (int r0 = 0; r0 < n; r0 += BLOCK) {
+                int r1 = Math.min(n, r0 + BLOCK);
+                int bound = FS.loopBound(inner);
+                int i = 0;
+                for (; i < bound; i += L) {
+                    FloatVector acc = FloatVector.zero(FS);
+                    for (int r = r0, at = base + r0 * inner + i; r < r1; r++, at += inner) {
+                        acc = acc.add(FloatVector.fromArray(FS, x, at));
+                    }
+                    acc.intoArray(buffers.lanes, 0);
+                    for (int l = 0; l < L; l++) {
+                        totals[i + l] += buffers.lanes[l];
+                    }
+                }
+                for (; i < inner; i++) {
+                    float acc = 0;
+                    for (int r = r0, at = base + r0 * inner + i; r < r1; r++, at += inner) {
+                        acc += x[at];
+                    }
+                    totals[i] += acc;
+                }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = (float) totals[i];
+            }
+        }
+    }
+
+    /** The sum of {@code x[from .. from + n)}: four vector accumulators per block, the blocks in double. */
+    private static double rowSum(float[] x, int from, int n, float[] lanes) {
+        double total = 0;
+        int end = from + n;
+        int i = from;
+        while (end - i >= 4 * L) {
+            int blockEnd = Math.min(end, i + 4 * BLOCK);
+            FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS);
+            FloatVector s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
+            for (; i + 4 * L <= blockEnd; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(FS, x, i));
+                s1 = s1.add(FloatVector.fromArray(FS, x, i + L));
+                s2 = s2.add(FloatVector.fromArray(FS, x, i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(FS, x, i + 3 * L));
+            }
+            s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0);
+            for (int l = 0; l < L; l++) {
+                total += lanes[l];
+            }
+        }
+        float tail = 0;
+        for (; i < end; i++) {
+            tail += x[i];
+        }
+        return total + tail;
+    }
+
+    static void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
+        int size = rows * cols;
+        if (size == 0) {
+            return;
+        }
+        Buffers buffers = BUFFERS.get();
+        // shifted = x - max of its row, in out; e = exp(shifted), in out for the softmax, else aside.
+        if (cols < L) {
+            shiftShortRows(x, out, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols;
+                float max = rowMax(x, base, cols);
+                if (max == Float.NEGATIVE_INFINITY) {
+                    max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+                }
+                subtract(x, out, base, cols, max);
+            }
+        }
+        float[] e = log ? buffers.values(size) : out;
+        exp(out, e, size);
+        float[] sums = buffers.rows(rows);
+        if (cols < L) {
+            sumShortRows(e, sums, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                sums[r] = (float) rowSum(e, r * cols, cols, buffers.lanes);
+            }
+        }
+        if (log) {
+            logInPlace(sums, rows);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                sums[r] = 1f / sums[r];
+            }
+        }
+        if (cols < L) {
+            for (int r = 0, i = 0; r < rows; r++) {
+                float v = sums[r];
+                for (int end = i + cols; i < end; i++) {
+                    out[i] = log ? out[i] - v : out[i] * v;
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                if (log) {
+                    subtract(out, out, r * cols, cols, sums[r]);
+                } else {
+                    scale(out, r * cols, cols, sums[r]);
+                }
+            }
+        }
+    }
+
+    /** Rows shorter than a vector: each row minus its maximum (0 for a row of minus infinities), in plain loops. */
+    private static void shiftShortRows(float[] x, float[] out, int rows, int cols) {
+        for (int r = 0, base = 0; r < rows; r++, base += cols) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = base; j < base + cols; j++) {
+                max = Math.max(max, x[j]);
+            }
+            if (max == Float.NEGATIVE_INFINITY) {
+                max = 0;
+            }
+            for (int j = base; j < base + cols; j++) {
+                out[j] = x[j] - max;
+            }
+        }
+    }
+
+    /** Rows shorter than a vector: each row's sum, added in order in float (as {@link #rowSum} adds a short tail). */
+    private static void sumShortRows(float[] x, float[] sums, int rows, int cols) {
+        for (int r = 0, base = 0; r < rows; r++, base += cols) {
+            float total = 0;
+            for (int j = base; j < base + cols; j++) {
+                total += x[j];
+            }
+            sums[r] = total;
+        }
+    }
+
+    static void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
+        int size = rows * cols;
+        if (size == 0) {
+            return;
+        }
+        Buffers buffers = BUFFERS.get();
+        float[] sums = buffers.rows(rows);
+        if (log) {
+            if (cols < L) {
+                sumShortRows(g, sums, rows, cols);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    sums[r] = (float) rowSum(g, r * cols, cols, buffers.lanes);
+                }
+            }
+            float[] e = buffers.values(size);
+            exp(y, e, size);
+            // out = g - e * sum(g) of the row
+            for (int r = 0; r < rows; r++) {
+                int base = r * cols, end = base + cols;
+                float s = sums[r];
+                int j = base;
+                for (int bound = base + FS.loopBound(cols); j < bound; j += L) {
+                    FloatVector.fromArray(FS, e, j).mul(-s).add(FloatVector.fromArray(FS, g, j)).intoArray(out, j);
+                }
+                for (; j < end; j++) {
+                    out[j] = g[j] - e[j] * s;
+                }
+            }
+            return;
+        }
+        // out = y * (g - sum(g y) of the row)
+        float[] products = buffers.values(size);
+        int i = 0;
+        for (int bound = FS.loopBound(size); i < bound; i += L) {
+            FloatVector.fromArray(FS, g, i).mul(FloatVector.fromArray(FS, y, i)).intoArray(products, i);
+        }
+        for (; i < size; i++) {
+            products[i] = g[i] * y[i];
+        }
+        if (cols < L) {
+            sumShortRows(products, sums, rows, cols);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                sums[r] = (float) rowSum(products, r * cols, cols, buffers.lanes);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols, end = base + cols;
+            float s = sums[r];
+            int j = base;
+            for (int bound = base + FS.loopBound(cols); j < bound; j += L) {
+                FloatVector.fromArray(FS, g, j).sub(s).mul(FloatVector.fromArray(FS, y, j)).intoArray(out, j);
+            }
+            for (; j < end; j++) {
+                out[j] = y[j] * (g[j] - s);
+            }
+        }
+    }
+
+    /** The largest of {@code x[from .. from + n)}, NaN if any is NaN. Maxima do not depend on the order. */
+    private static float rowMax(float[] x, int from, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        int i = from, end = from + n;
+        if (n >= L) {
+            FloatVector m = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int bound = from + FS.loopBound(n); i < bound; i += L) {
+                m = m.max(FloatVector.fromArray(FS, x, i));
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < end; i++) {
+            max = Math.max(max, x[i]);
+        }
+        return max;
+    }
+
+    /** {@code out[i] = x[i] - v} over {@code [from, from + n)}. */
+    private static void subtract(float[] x, float[] out, int from, int n, float v) {
+        int i = from, end = from + n;
+        for (int bound = from + FS.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(FS, x, i).sub(v).intoArray(out, i);
+        }
+        for (; i < end; i++) {
+            out[i] = x[i] - v;
+        }
+    }
+
+    /** {@code x[i] *= v} over {@code [from, from + n)}. */
+    private static void scale(float[] x, int from, int n, float v) {
+        int i = from, end = from + n;
+        for (int bound = from + FS.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(FS, x, i).mul(v).intoArray(x, i);
+        }
+        for (; i < end; i++) {
+            x[i] *= v;
+        }
+    }
+
+    /** {@code out[i] = exp(x[i])} for i below n, as the provider's EXP kernel computes it. */
+    private static void exp(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int bound = FS.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) Math.exp(x[i]);
+        }
+    }
+
+    /** {@code x[i] = log(x[i])} for i below n. */
+    private static void logInPlace(float[] x, int n) {
+        int i = 0;
+        for (int bound = FS.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.LOG).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            x[i] = (float) Math.log(x[i]);
+        }
+    }
+}
