@@ -131,6 +131,24 @@ public final class Compiled {
         KERNELS.addRowVector(out, bias, rows, cols);
     }
 
+    /**
+     * {@code out[c] = sum over r of g[r * cols + c]}: a Linear layer's bias gradient, by the provider's
+     * sum kernel (the one the eager {@code sum} uses).
+     */
+    public static void columnSums(float[] g, int rows, int cols, float[] out) {
+        KERNELS.sum(g, 1, rows, cols, out);
+    }
+
+    /** {@link #columnSums(float[], int, int, float[])} for float64, summed in order in double. */
+    public static void columnSums(double[] g, int rows, int cols, double[] out) {
+        java.util.Arrays.fill(out, 0, cols, 0.0);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c] += g[r * cols + c];
+            }
+        }
+    }
+
     /** {@code out[i] = f(in[i])} for every element of {@code in}: a vectorised activation pass. */
     public static void unary(UnaryFunction f, float[] in, float[] out) {
         KERNELS.unary(f, in, out);

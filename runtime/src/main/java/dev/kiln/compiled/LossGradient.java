@@ -4,6 +4,9 @@ import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
+import dev.kiln.kernels.UnaryFunction;
 import dev.kiln.loss.CrossEntropyLoss;
 import dev.kiln.loss.L1Loss;
 import dev.kiln.loss.Loss;
@@ -24,10 +27,15 @@ import java.util.Objects;
  * index is fine). For anything else, or a target it does not take (one on another device too),
  * {@link #accepts} is false and the step runs {@link #eager}: the loss's own forward and the tape,
  * with its own checks and messages.
- * Sums are taken in double and each gradient element is rounded once to the output's type.
+ * Sums are taken in double; the float32 cross-entropy runs the provider's row log-softmax and
+ * vectorised exp (the eager loss's kernels), the rest computes each gradient element in double and
+ * rounds it once to the output's type.
  */
 public final class LossGradient {
     private enum Kind { MSE, L1, CROSS_ENTROPY, NLL, NONE }
+
+    /** The eager losses' kernels: the float cross-entropy runs the same row kernels as the eager one. */
+    private static final KernelProvider KERNELS = Kernels.provider();
 
     private final Loss loss;
     private final Kind kind;
@@ -124,37 +132,44 @@ public final class LossGradient {
                 }
                 yield sum * scale;
             }
-            case CROSS_ENTROPY, NLL -> {
+            case CROSS_ENTROPY -> {
+                // log-softmax by the provider's row kernel into grad, the loss read off it, then the
+                // softmax as one vectorised exp pass and "- onehot", scaled: the gradient
+                long[] t = Compiled.longs(target);
+                KERNELS.softmaxRows(output, grad, rows, cols, true);
+                double sum = 0;
+                int counted = 0;
+                for (int r = 0; r < rows; r++) {
+                    if (t[r] != ignoreIndex) {
+                        sum -= grad[r * cols + (int) t[r]];
+                        counted++;
+                    }
+                }
+                double scale = 1.0 / (mean ? counted : 1);
+                KERNELS.unary(UnaryFunction.EXP, grad, grad);
+                float s = (float) scale;
+                for (int r = 0; r < rows; r++) {
+                    int row = r * cols;
+                    if (t[r] == ignoreIndex) {
+                        Arrays.fill(grad, row, row + cols, 0f);
+                        continue;
+                    }
+                    grad[row + (int) t[r]] -= 1f;
+                    for (int j = row; j < row + cols; j++) {
+                        grad[j] *= s;
+                    }
+                }
+                yield sum * scale;
+            }
+            case NLL -> {
                 long[] t = Compiled.longs(target);
                 double scale = 1.0 / (mean ? counted(t) : 1);
                 double sum = 0;
+                Arrays.fill(grad, 0, size, 0f);
                 for (int r = 0; r < rows; r++) {
-                    int row = r * cols;
-                    long c = t[r];
-                    if (c == ignoreIndex) {
-                        Arrays.fill(grad, row, row + cols, 0f);
-                        continue;
-                    }
-                    if (kind == Kind.NLL) {
-                        sum -= output[row + (int) c];
-                        Arrays.fill(grad, row, row + cols, 0f);
-                        grad[row + (int) c] = (float) -scale;
-                        continue;
-                    }
-                    // log-softmax and NLL of one row: loss = logsumexp(row) - row[c], gradient softmax - onehot
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < cols; j++) {
-                        max = Math.max(max, output[row + j]);
-                    }
-                    double total = 0;
-                    for (int j = 0; j < cols; j++) {
-                        total += Math.exp(output[row + j] - max);
-                    }
-                    double logTotal = Math.log(total);
-                    sum += max + logTotal - output[row + (int) c];
-                    for (int j = 0; j < cols; j++) {
-                        double p = Math.exp(output[row + j] - max - logTotal);
-                        grad[row + j] = (float) ((j == c ? p - 1 : p) * scale);
+                    if (t[r] != ignoreIndex) {
+                        sum -= output[r * cols + (int) t[r]];
+                        grad[r * cols + (int) t[r]] = (float) -scale;
                     }
                 }
                 yield sum * scale;

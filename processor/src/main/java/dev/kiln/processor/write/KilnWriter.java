@@ -1090,25 +1090,15 @@ public final class KilnWriter {
             int b = biasIndex.get(s);
             String bias = names.get("bias" + s);
             m.beginControlFlow("if ($L)", needsGrad(b, bias, mode))
-                    .addComment("db = column sums of g, summed in double")
-                    .addStatement("double[] sums = new double[$N]", out)
-                    .beginControlFlow("for (int r = 0; r < n; r++)")
-                    .beginControlFlow("for (int c = 0; c < $N; c++)", out)
-                    .addStatement("sums[c] += $N[r * $N + c]", g, out)
-                    .endControlFlow().endControlFlow();
+                    .addComment("db = column sums of g, by the kernel the eager sum uses");
             if (mode == Mode.STEP) {
-                m.addStatement("$T db = $T.$L($N)", t.array, COMPILED, t.gradArray, bias)
-                        .beginControlFlow("for (int c = 0; c < $N; c++)", out)
-                        .addStatement("db[c] = $L", t.round("sums[c]"))
-                        .endControlFlow();
-            } else if (t == Precision.FLOAT64) {
-                m.addStatement("grads[$L] = $T.wrap(sums, $N)", b, COMPILED, out);
+                m.addStatement("$T db = $T.$L($N)", t.array, COMPILED, t.gradArray, bias);
             } else {
-                m.addStatement("float[] db = new float[$N]", out)
-                        .beginControlFlow("for (int c = 0; c < $N; c++)", out)
-                        .addStatement("db[c] = (float) sums[c]")
-                        .endControlFlow()
-                        .addStatement("grads[$L] = $T.wrap(db, $N)", b, COMPILED, out);
+                m.addStatement("$T db = new $T[$N]", t.array, t.element, out);
+            }
+            m.addStatement("$T.columnSums($N, n, $N, db)", COMPILED, g, out);
+            if (mode == Mode.NODE) {
+                m.addStatement("grads[$L] = $T.wrap(db, $N)", b, COMPILED, out);
             }
             m.endControlFlow();
         }
