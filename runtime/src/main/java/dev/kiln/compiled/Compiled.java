@@ -149,6 +149,19 @@ public final class Compiled {
         }
     }
 
+    /**
+     * {@code grad[i] = g[i] f'(x[i])} for i below n, from the activation's output {@code y = f(x)}:
+     * the activation's derivative folded into the incoming gradient by a vectorised kernel.
+     */
+    public static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] grad, int n) {
+        KERNELS.unaryBackward(f, y, g, grad, n);
+    }
+
+    /** {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)} for float64. */
+    public static void unaryBackward(UnaryFunction f, double[] y, double[] g, double[] grad, int n) {
+        KERNELS.unaryBackward(f, y, g, grad, n);
+    }
+
     /** {@code out[i] = f(in[i])} for every element of {@code in}: a vectorised activation pass. */
     public static void unary(UnaryFunction f, float[] in, float[] out) {
         KERNELS.unary(f, in, out);

@@ -48,6 +48,21 @@ public interface KernelProvider {
     void unary(UnaryFunction f, double[] x, double[] out);
 
     /**
+     * The gradient through {@link #unary} from its output: {@code out[i] = g[i] f'(x[i])} with f'
+     * written with {@code y[i] = f(x[i])} ({@link UnaryFunction#derivativeAt}), for i below
+     * {@code n}; out may be g. For the functions whose {@link UnaryFunction#derivativeFromOutput}
+     * holds. The scalar kernels compute in double and round once; the vector kernels in float.
+     */
+    void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n);
+
+    /** {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)} in double precision. */
+    default void unaryBackward(UnaryFunction f, double[] y, double[] g, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = g[i] * f.derivativeAt(y[i]);
+        }
+    }
+
+    /**
      * {@code out[r * cols + c] += row[c]} for every row r below {@code rows}: a bias added to each row
      * of a row-major matrix, one rounding per element as in any float addition.
      */

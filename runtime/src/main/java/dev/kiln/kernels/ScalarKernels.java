@@ -180,6 +180,20 @@ final class ScalarKernels implements KernelProvider {
     // function inlined rather than a call through an interface per element.
 
     @Override
+    public void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n) {
+        requireFromOutput(f);
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) (g[i] * f.derivativeAt(y[i]));
+        }
+    }
+
+    static void requireFromOutput(UnaryFunction f) {
+        if (!f.derivativeFromOutput()) {
+            throw new IllegalArgumentException("unaryBackward: " + f + "'s derivative is not a function of its output");
+        }
+    }
+
+    @Override
     public void unary(UnaryFunction f, float[] x, float[] out) {
         int n = x.length;
         switch (f) {

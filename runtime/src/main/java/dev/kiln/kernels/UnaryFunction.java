@@ -45,4 +45,28 @@ public enum UnaryFunction {
 
     /** The function on one value, exactly (to double rounding): the reference. */
     public abstract double apply(double v);
+
+    /**
+     * Whether the derivative is a function of the output alone ({@link #derivativeAt}): all but
+     * {@link #LOG}, whose derivative 1/x is read from its input.
+     */
+    public boolean derivativeFromOutput() {
+        return this != LOG;
+    }
+
+    /**
+     * f'(x) written with the output {@code y = f(x)}: e^x = y, 1 - tanh^2 = 1 - y^2, sigmoid' =
+     * y (1 - y), and 1 where relu's output is positive, else 0 (PyTorch's threshold_backward).
+     *
+     * @throws IllegalStateException for {@link #LOG}
+     */
+    public double derivativeAt(double y) {
+        return switch (this) {
+            case EXP -> y;
+            case TANH -> 1 - y * y;
+            case SIGMOID -> y * (1 - y);
+            case RELU -> y > 0 ? 1 : 0;
+            case LOG -> throw new IllegalStateException("log's derivative is read from its input");
+        };
+    }
 }

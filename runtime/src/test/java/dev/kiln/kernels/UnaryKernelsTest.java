@@ -93,6 +93,56 @@ class UnaryKernelsTest {
     }
 
     @Test
+    void backwardKernelsFoldTheDerivativeFromTheOutput() {
+        for (UnaryFunction f : UnaryFunction.values()) {
+            if (!f.derivativeFromOutput()) {
+                continue;
+            }
+            for (int n : SIZES) {
+                SplittableRandom rnd = new SplittableRandom(n * 7L + f.ordinal());
+                float[] y = new float[n + 3];
+                float[] g = new float[n + 3];
+                double[] yd = new double[n];
+                double[] gd = new double[n];
+                for (int i = 0; i < n; i++) {
+                    // outputs as each function gives them: relu's half zero, sigmoid's in (0, 1), tanh's in (-1, 1)
+                    double x = rnd.nextDouble() * 8 - 4;
+                    yd[i] = f.apply(i % 9 == 4 ? 0.0 : x);
+                    y[i] = (float) yd[i];
+                    gd[i] = rnd.nextDouble() * 6 - 3;
+                    g[i] = (float) gd[i];
+                }
+                y[n] = 5f; // past n: never read
+                g[n] = 7f;
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] out = new float[n + 3];
+                    out[n] = -1f;
+                    provider.unaryBackward(f, y, g, out, n);
+                    double[] outD = new double[n];
+                    provider.unaryBackward(f, yd, gd, outD, n);
+                    for (int i = 0; i < n; i++) {
+                        double expected = (float) (g[i] * f.derivativeAt(y[i]));
+                        check(provider.name() + " " + f + " backward n=" + n + " i=" + i, out[i], expected, 1e-5, 1.3e-6);
+                        check(provider.name() + " " + f + " double backward n=" + n + " i=" + i, outD[i],
+                                gd[i] * f.derivativeAt(yd[i]), 1e-300, 1e-12);
+                    }
+                    assertThat(out[n]).as("nothing written past n").isEqualTo(-1f);
+                    float[] inPlace = g.clone();
+                    provider.unaryBackward(f, y, inPlace, inPlace, n);
+                    for (int i = 0; i < n; i++) {
+                        assertThat(inPlace[i]).as(provider.name() + " in place i=" + i).isEqualTo(out[i]);
+                    }
+                }
+            }
+            for (KernelProvider provider : GemmKernelsTest.providers()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> provider.unaryBackward(UnaryFunction.LOG, new float[1], new float[1], new float[1], 1))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("LOG");
+            }
+        }
+    }
+
+    @Test
     void addingARowVectorGivesTheSumOfEachElementAndItsColumnsValue() {
         for (int cols : SIZES) {
             for (int rows : new int[] {0, 1, 3, 7}) {

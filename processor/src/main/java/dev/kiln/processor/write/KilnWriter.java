@@ -1040,6 +1040,12 @@ public final class KilnWriter {
                     .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
                     .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                     .endControlFlow();
+        } else if (block instanceof Fusion.Vectorised v && v.function().kind() != PointwiseKind.LOG
+                && !sideValues().contains(v.to())) {
+            stopUnlessNeeded(m, from, mode);
+            m.addComment("the derivative, from the output, folded in by the provider's vectorised kernel");
+            m.addStatement("$T.unaryBackward($T.$L, $N, $N, $N, n * $N)", COMPILED, UNARY_FUNCTION,
+                    v.function().kind().unaryFunction(), value(v.to()), source, grad(from), features(from));
         } else {
             stopUnlessNeeded(m, from, mode);
             m.beginControlFlow("for (int i = 0; i < n * $N; i++)", features(from)).addCode(body.build()).endControlFlow();
