@@ -100,6 +100,8 @@ final class VectorKernels implements KernelProvider {
         float[] b = new float[0];
         double[] da = new double[0];
         double[] db = new double[0];
+        /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
+        final float[] tiled = new float[L * L];
         /** A register tile on its way to C, for edge tiles and later k blocks. */
         final float[] scratch = new float[MR * NR];
         final double[] dscratch = new double[MR * DNR];
@@ -1353,8 +1355,35 @@ final class VectorKernels implements KernelProvider {
         }
     }
 
+    /**
+     * {@link #addRowVector} for rows narrower than a vector (a classifier's 3 to 13 outputs), which
+     * would otherwise be all scalar tail: L rows are {@code cols} whole vectors, and lane l of the v-th
+     * always meets column {@code (v L + l) % cols}, so the row repeated over them is added vector by
+     * vector, the same float additions as element by element.
+     */
+    private static void addNarrowRowVector(float[] out, float[] row, int rows, int cols) {
+        int period = cols * L;
+        float[] tiled = BUFFERS.get().tiled;
+        for (int p = 0; p < period; p++) {
+            tiled[p] = row[p % cols];
+        }
+        int end = rows * cols, at = 0;
+        for (int whole = rows / L * period; at < whole; at += period) {
+            for (int v = 0; v < period; v += L) {
+                FloatVector.fromArray(FS, out, at + v).add(FloatVector.fromArray(FS, tiled, v)).intoArray(out, at + v);
+            }
+        }
+        for (; at < end; at++) {
+            out[at] += row[at % cols];
+        }
+    }
+
     @Override
     public void addRowVector(float[] out, float[] row, int rows, int cols) {
+        if (cols < L && rows >= L) {
+            addNarrowRowVector(out, row, rows, cols);
+            return;
+        }
         int bound = FS.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             int base = r * cols;

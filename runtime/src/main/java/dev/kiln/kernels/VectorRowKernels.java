@@ -30,6 +30,8 @@ final class VectorRowKernels {
         float[] values = new float[0];
         float[] rows = new float[0];
         final float[] lanes = new float[L];
+        /** Accumulators of {@link #narrowColumnSums}: at most L - 1 vectors. */
+        final float[] periodic = new float[L * L];
         double[] totals = new double[0];
 
         float[] values(int size) {
@@ -55,6 +57,10 @@ final class VectorRowKernels {
             for (int o = 0; o < outer; o++) {
                 out[o] = (float) rowSum(x, o * n, n, buffers.lanes);
             }
+            return;
+        }
+        if (inner < L && n >= L) {
+            narrowColumnSums(x, outer, n, inner, out, buffers);
             return;
         }
         double[] totals = buffers.totals(inner);
@@ -83,6 +89,43 @@ final class VectorRowKernels {
                     }
                     totals[i] += acc;
                 }
+            }
+            for (int i = 0; i < inner; i++) {
+                out[o * inner + i] = (float) totals[i];
+            }
+        }
+    }
+
+    /**
+     * {@link #sum} over rows narrower than a vector (a classifier's gradient, summed for its bias):
+     * L rows are {@code inner} whole vectors, and lane l of the v-th always holds column
+     * {@code (v L + l) % inner}, so whole vectors are added (in float over a block of BLOCK rows, then
+     * carried in double, as {@link #sum} does) and each lane is folded into its column at the end of
+     * the block.
+     */
+    private static void narrowColumnSums(float[] x, int outer, int n, int inner, float[] out, Buffers buffers) {
+        double[] totals = buffers.totals(inner);
+        float[] acc = buffers.periodic;
+        int period = inner * L;
+        int wholeBlocks = n / L;
+        for (int o = 0; o < outer; o++) {
+            java.util.Arrays.fill(totals, 0, inner, 0.0);
+            int base = o * n * inner;
+            for (int b0 = 0; b0 < wholeBlocks; b0 += BLOCK / L) {
+                int b1 = Math.min(wholeBlocks, b0 + BLOCK / L);
+                java.util.Arrays.fill(acc, 0, period, 0f);
+                for (int b = b0; b < b1; b++) {
+                    int at = base + b * period;
+                    for (int v = 0; v < period; v += L) {
+                        FloatVector.fromArray(FS, x, at + v).add(FloatVector.fromArray(FS, acc, v)).intoArray(acc, v);
+                    }
+                }
+                for (int p = 0; p < period; p++) {
+                    totals[p % inner] += acc[p];
+                }
+            }
+            for (int at = base + wholeBlocks * period, end = base + n * inner; at < end; at++) {
+                totals[(at - base) % inner] += x[at];
             }
             for (int i = 0; i < inner; i++) {
                 out[o * inner + i] = (float) totals[i];

@@ -36,7 +36,8 @@ class RowKernelsTest {
     void sumsMatchTheDoubleSums() {
         SplittableRandom rnd = new SplittableRandom(11);
         int[][] shapes = {{1, 0, 1}, {1, 1, 1}, {1, 17, 1}, {3, 1000, 1}, {1, 100_003, 1}, {1, 500, 13}, {2, 257, 17},
-                {4, 3, 100}, {1, 1000, 1}, {5, 64, 16}, {1, 2, 0}, {0, 5, 3}, {1, 3000, 33}};
+                {4, 3, 100}, {1, 1000, 1}, {5, 64, 16}, {1, 2, 0}, {0, 5, 3}, {1, 3000, 33}, {2, 300, 3}, {3, 37, 8},
+                {1, 513, 4}, {1, 16, 15}};
         for (int[] s : shapes) {
             int outer = s[0], n = s[1], inner = s[2];
             float[] x = random(rnd, outer * n * inner, 10);

@@ -145,7 +145,7 @@ class UnaryKernelsTest {
     @Test
     void addingARowVectorGivesTheSumOfEachElementAndItsColumnsValue() {
         for (int cols : SIZES) {
-            for (int rows : new int[] {0, 1, 3, 7}) {
+            for (int rows : new int[] {0, 1, 3, 7, 16, 33, 300}) {
                 SplittableRandom rnd = new SplittableRandom(rows * 1000L + cols);
                 float[] start = new float[rows * cols];
                 float[] row = new float[cols];
