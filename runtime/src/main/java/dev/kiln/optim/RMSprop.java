@@ -1,6 +1,9 @@
 package dev.kiln.optim;
 
 import dev.kiln.Tensor;
+import dev.kiln.device.cuda.CudaBackend;
+import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +94,20 @@ public final class RMSprop extends Optimizer {
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
+        if (FusedUpdate.onCuda(param, grad)) {
+            InPlace.checkWritable(param, "optimizer step");
+            double momentum = group.getDouble("momentum");
+            boolean centered = group.getBoolean("centered");
+            FusedUpdate.nextStep(state);
+            Tensor squareAvg = FusedUpdate.deviceState(state, "square_avg", param, 0);
+            Tensor buffer = momentum > 0 ? FusedUpdate.deviceState(state, "momentum_buffer", param, 0) : null;
+            Tensor gradAvg = centered ? FusedUpdate.deviceState(state, "grad_avg", param, 0) : null;
+            CudaOps.rmsprop(param, grad, squareAvg, gradAvg, buffer, new CudaBackend.RmspropStep(group.getDouble("lr"),
+                    group.getDouble("alpha"), group.getDouble("eps"), group.getDouble("weight_decay"), momentum,
+                    centered, group.getBoolean("maximize")));
+            FusedUpdate.finish(param, param);
+            return;
+        }
         // The parameter is checked first, so that one that cannot be written fails before its state changes.
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);

@@ -598,6 +598,38 @@ public final class CudaBackend implements AutoCloseable {
         launchElementwise(name, n, args);
     }
 
+    /** RMSprop's hyperparameters, as {@code dev.kiln.optim.RMSprop} reads them from a group. */
+    public record RmspropStep(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered,
+                              boolean maximize) {}
+
+    /**
+     * One RMSprop step on {@code n} elements: updates {@code param} and {@code squareAvg}, and
+     * {@code gradAvg} when centered (else it may be null) and {@code buffer} with momentum (else it
+     * may be null).
+     */
+    public void rmsprop(DType dtype, DeviceBuffer param, DeviceBuffer grad, DeviceBuffer squareAvg, DeviceBuffer gradAvg,
+                        DeviceBuffer buffer, long n, RmspropStep step) {
+        String name = kernel("rmsprop", dtype);
+        requireElements(name, dtype, n, param, grad, squareAvg);
+        if (step.centered()) {
+            requireElements(name, dtype, n, requirePresent(name, "gradient average", gradAvg));
+        }
+        if (step.momentum() > 0) {
+            requireElements(name, dtype, n, requirePresent(name, "momentum buffer", buffer));
+        }
+        KernelArgs args = new KernelArgs().buffer(param).buffer(grad).buffer(squareAvg);
+        args = gradAvg == null ? args.pointer(0) : args.buffer(gradAvg);
+        args = buffer == null ? args.pointer(0) : args.buffer(buffer);
+        args.i64(n);
+        scalar(args, dtype, step.lr());
+        scalar(args, dtype, step.alpha());
+        scalar(args, dtype, step.eps());
+        scalar(args, dtype, step.weightDecay());
+        scalar(args, dtype, step.momentum());
+        args.i32(flag(step.centered())).i32(flag(step.maximize()));
+        launchElementwise(name, n, args);
+    }
+
     /**
      * Adam's hyperparameters for step {@code t} of a parameter ({@code t} counts from 1), as
      * {@code dev.kiln.optim.Adam} reads them from a group; {@code decoupled} is AdamW.
@@ -796,6 +828,7 @@ public final class CudaBackend implements AutoCloseable {
             Map<String, List<String>> optim = modules.get("optim");
             optim.put(kernel("sgd", dtype), List.of(p, p, p, l, t, t, t, t, i, i, i));
             optim.put(kernel("adam", dtype), List.of(p, p, p, p, p, l, t, t, t, t, t, t, t, i, i, i));
+            optim.put(kernel("rmsprop", dtype), List.of(p, p, p, p, p, l, t, t, t, t, t, i, i));
         }
         modules.replaceAll((module, kernels) -> Collections.unmodifiableMap(kernels));
         return Collections.unmodifiableMap(modules);

@@ -413,6 +413,14 @@ public final class CudaOps {
                 param.numel(), step);
     }
 
+    /** One RMSprop step on a device parameter, its gradient and its state tensors, in place. */
+    public static void rmsprop(Tensor param, Tensor grad, Tensor squareAvg, Tensor gradAvg, Tensor buffer,
+                               CudaBackend.RmspropStep step) {
+        Tensor g = dense(grad);
+        backend(param).rmsprop(param.dtype(), buffer(param), buffer(g), buffer(squareAvg),
+                gradAvg == null ? null : buffer(gradAvg), buffer == null ? null : buffer(buffer), param.numel(), step);
+    }
+
     /** One Adam or AdamW step on a device parameter, its gradient and its state tensors, in place. */
     public static void adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
                             CudaBackend.AdamStep step) {

@@ -12,6 +12,10 @@
 //       bias_correction1 = 1 - beta1^t and bias_correction2_sqrt = sqrt(1 - beta2^t) for step t,
 //       computed on the host in double; decoupled != 0 is AdamW's weight decay; max_exp_avg_sq is
 //       used (and may otherwise be null) only with amsgrad.
+//   kiln_rmsprop_f32(float* param, const float* grad, float* square_avg, float* grad_avg, float* buf,
+//                    long long n, float lr, float alpha, float eps, float weight_decay, float momentum,
+//                    int centered, int maximize)
+//       grad_avg is used (and may otherwise be null) only when centered, buf only with momentum > 0.
 #include "common.cuh"
 
 template <typename T>
@@ -27,6 +31,29 @@ __device__ void sgd(T* param, const T* grad, T* buf, long long n, T lr, T moment
             g = nesterov ? g + momentum * b : b;
         }
         param[i] = p - lr * g;
+    }
+}
+
+template <typename T>
+__device__ void rmsprop(T* param, const T* grad, T* square_avg, T* grad_avg, T* buf, long long n, T lr, T alpha,
+                        T eps, T weight_decay, T momentum, int centered, int maximize) {
+    KILN_GRID_STRIDE(i, n) {
+        T g = maximize ? -grad[i] : grad[i];
+        T p = param[i];
+        if (weight_decay != 0) g += weight_decay * p;
+        T v = alpha * square_avg[i] + ((T) 1 - alpha) * (g * g);
+        square_avg[i] = v;
+        if (centered) {
+            T mean = alpha * grad_avg[i] + ((T) 1 - alpha) * g;
+            grad_avg[i] = mean;
+            v -= mean * mean;
+        }
+        T step = g / (sqrt(v) + eps);
+        if (momentum > 0) {
+            step += momentum * buf[i];
+            buf[i] = step;
+        }
+        param[i] = p - lr * step;
     }
 }
 
@@ -64,6 +91,12 @@ __device__ void adam(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_
             T bias_correction1, T bias_correction2_sqrt, int decoupled, int amsgrad, int maximize) {        \
         adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay,      \
              bias_correction1, bias_correction2_sqrt, decoupled, amsgrad, maximize);                        \
+    }                                                                                                       \
+    extern "C" __global__ void kiln_rmsprop_##suffix(T* param, const T* grad, T* square_avg, T* grad_avg,    \
+            T* buf, long long n, T lr, T alpha, T eps, T weight_decay, T momentum, int centered,            \
+            int maximize) {                                                                                 \
+        rmsprop(param, grad, square_avg, grad_avg, buf, n, lr, alpha, eps, weight_decay, momentum, centered, \
+                maximize);                                                                                  \
     }
 
 OPTIM_T(float, f32)

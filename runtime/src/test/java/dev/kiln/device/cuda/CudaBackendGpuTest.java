@@ -16,6 +16,7 @@ import dev.kiln.nn.Module;
 import dev.kiln.nn.Sequential;
 import dev.kiln.optim.Adam;
 import dev.kiln.optim.AdamW;
+import dev.kiln.optim.RMSprop;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.SGD;
 import java.util.List;
@@ -427,9 +428,8 @@ class CudaBackendGpuTest {
                         p -> new Adam(p, 1e-3)),
                 new Workload("threeclass", 500, new int[] {20, 13, 8, 3}, true, Tensor::relu, true, Reduction.MEAN,
                         p -> SGD.builder(p).lr(0.01).momentum(0.9).build()),
-                // RMSprop has no device step yet: the regression shape trains with AdamW here.
                 new Workload("regression", 32, new int[] {1, 20, 1}, true, Tensor::tanh, false, Reduction.MEAN,
-                        p -> new AdamW(p, 1e-2)),
+                        p -> RMSprop.builder(p).lr(0.01).alpha(0.9).build()),
                 new Workload("mlp", 256, new int[] {784, 512, 256, 10}, true, Tensor::relu, true, Reduction.MEAN,
                         p -> new Adam(p, 1e-3)));
     }

@@ -19,6 +19,7 @@ import dev.kiln.nn.Linear;
 import dev.kiln.nn.ReLU;
 import dev.kiln.nn.Sequential;
 import dev.kiln.optim.Adam;
+import dev.kiln.optim.RMSprop;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.SGD;
 import java.lang.foreign.MemorySegment;
@@ -395,6 +396,17 @@ class DeviceTensorTest {
         assertThat(step2.kernel()).isEqualTo("kiln_adam_f32");
         assertThat(step2.args().subList(5, 13)).containsExactly(4L, 0.01f, 0.9f, 0.999f, 1e-8f, 0f,
                 (float) (1 - 0.9 * 0.9), (float) Math.sqrt(1 - 0.999 * 0.999));
+
+        Optimizer rmsprop = RMSprop.builder(List.of(p)).lr(0.01).alpha(0.9).momentum(0.5).centered(true).build();
+        fake.launches.clear();
+        rmsprop.step();
+        // square_avg, the momentum buffer and grad_avg made on the device, then one kernel
+        assertThat(kernelsLaunched()).containsExactly("kiln_fill_f32", "kiln_fill_f32", "kiln_fill_f32",
+                "kiln_rmsprop_f32");
+        List<Object> r = lastLaunch().args();
+        assertThat(r.subList(0, 2)).containsExactly(pointer(p), pointer(p.grad()));
+        assertThat(r.subList(2, 5)).allSatisfy(state -> assertThat((long) state).isNotZero());
+        assertThat(r.subList(5, 13)).containsExactly(4L, 0.01f, 0.9f, 1e-8f, 0f, 0.5f, 1, 0);
 
         adam.zeroGrad(false);
         assertThat(lastLaunch().kernel()).isEqualTo("kiln_fill_f32");
