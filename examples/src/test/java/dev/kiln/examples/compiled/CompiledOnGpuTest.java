@@ -1,15 +1,14 @@
 package dev.kiln.examples.compiled;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.DType;
 import dev.kiln.Kiln;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
-import dev.kiln.device.cuda.Cuda;
 import dev.kiln.device.cuda.CudaBackend;
+import dev.kiln.device.cuda.GpuTests;
 import dev.kiln.examples.models.ImageNet;
 import dev.kiln.examples.models.ImageNetKiln;
 import dev.kiln.examples.models.ParameterNet;
@@ -49,13 +48,7 @@ class CompiledOnGpuTest {
 
     @BeforeAll
     static void requireAGpu() {
-        String missing = Cuda.status() instanceof Cuda.Unavailable u ? "no usable CUDA device: " + u.reason()
-                : CudaBackend.class.getResource("elementwise.ptx") == null
-                ? "this runtime was built without nvcc, so it ships no PTX kernels" : null;
-        if (missing != null) {
-            System.err.println("CompiledOnGpuTest skipped: " + missing);
-        }
-        assumeTrue(missing == null, missing);
+        GpuTests.requireAGpu("CompiledOnGpuTest");
         gpu = Device.cuda(0);
     }
 

@@ -2,7 +2,6 @@ package dev.kiln.device.cuda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.DType;
 import dev.kiln.Kiln;
@@ -42,14 +41,7 @@ class CudaBackendGpuTest {
 
     @BeforeAll
     static void requireAGpu() {
-        String missing = Cuda.status() instanceof Cuda.Unavailable u ? "no usable CUDA device: " + u.reason()
-                : CudaBackend.class.getResource("elementwise.ptx") == null
-                ? "this runtime was built without nvcc, so it ships no PTX kernels" : null;
-        if (missing != null) {
-            // The build log shows the reason next to the skipped count, not only the test report.
-            System.err.println("CudaBackendGpuTest skipped: " + missing);
-        }
-        assumeTrue(missing == null, missing);
+        GpuTests.requireAGpu("CudaBackendGpuTest");
         backend = CudaBackend.of(Device.cuda(0));
     }
 
