@@ -325,19 +325,106 @@ final class VectorKernels implements KernelProvider {
                 if (nr < NR) {
                     Arrays.fill(bp, dst, dst + kc * NR, 0f);
                 }
-                // B transposed: a column of B is contiguous. A block of 16 rows of the sliver at a time,
-                // so that the rows being written stay in L1 while every column is read down 16 steps.
-                for (int p0 = 0; p0 < kc; p0 += 16) {
-                    int p1 = Math.min(kc, p0 + 16);
-                    for (int j = 0; j < nr; j++) {
-                        int src = base + (jr + j) * bCs + p0 * bRs, d = dst + p0 * NR + j;
-                        for (int p = p0; p < p1; p++, src += bRs, d += NR) {
-                            bp[d] = b[src];
+                int src = base + jr * bCs;
+                if (bRs == 1 && L == TRANSPOSE_LANES) {
+                    // B transposed (x W^T): its columns are contiguous, so whole 16 x 16 blocks go
+                    // through registers, and only the edges are copied element by element.
+                    int pFull = kc - kc % L, jFull = nr - nr % L;
+                    for (int p0 = 0; p0 < pFull; p0 += L) {
+                        for (int j0 = 0; j0 < jFull; j0 += L) {
+                            transpose16(b, src + j0 * bCs + p0, bCs, bp, dst + p0 * NR + j0, NR);
                         }
                     }
+                    packColumns(b, src, bRs, bCs, bp, dst, jFull, nr, 0, kc);
+                    packColumns(b, src, bRs, bCs, bp, dst, 0, jFull, pFull, kc);
+                } else {
+                    packColumns(b, src, bRs, bCs, bp, dst, 0, nr, 0, kc);
                 }
             }
         }
+    }
+
+    /**
+     * Columns {@code [j0, j1)} and rows {@code [p0, p1)} of a sliver of B, element by element, for a
+     * B whose columns are not contiguous rows: 16 rows of the sliver at a time, so that the rows being
+     * written stay in L1 while each column is read down 16 steps.
+     */
+    private static void packColumns(float[] b, int src, int bRs, int bCs, float[] bp, int dst,
+                                    int j0, int j1, int p0, int p1) {
+        for (int q0 = p0; q0 < p1; q0 += 16) {
+            int q1 = Math.min(p1, q0 + 16);
+            for (int j = j0; j < j1; j++) {
+                for (int p = q0, s = src + j * bCs + q0 * bRs, d = dst + q0 * NR + j; p < q1; p++, s += bRs, d += NR) {
+                    bp[d] = b[s];
+                }
+            }
+        }
+    }
+
+    /** The lane count {@link #transpose16} is written for: 512-bit vectors of floats. */
+    private static final int TRANSPOSE_LANES = 16;
+    /** Lane indexes into two vectors x, y (y's lanes from 16): x0 y0 x1 y1 ... x7 y7. */
+    private static final FloatVector INTERLEAVE_LOW = interleave(0);
+    /** As {@link #INTERLEAVE_LOW}, from the upper halves: x8 y8 ... x15 y15. */
+    private static final FloatVector INTERLEAVE_HIGH = interleave(TRANSPOSE_LANES / 2);
+
+    private static FloatVector interleave(int from) {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L / 2 && L == TRANSPOSE_LANES; i++) {
+            lanes[2 * i] = from + i;
+            lanes[2 * i + 1] = L + from + i;
+        }
+        return FloatVector.fromArray(FS, lanes, 0);
+    }
+
+    /**
+     * A 16 x 16 block, rows {@code src + i ld} of the source, into rows {@code dst + j dld} of the
+     * destination transposed, in registers. Four rounds of a perfect shuffle: each writes
+     * interleave(r_i, r_{i+8}) into rows 2i and 2i + 1, which moves one bit of the row index into the
+     * column index, so four rounds exchange the two 4-bit indexes. Each interleave is one two-table
+     * permute ({@code selectFrom}). Unrolled by hand: vectors kept in an array would be boxed.
+     */
+    private static void transpose16(float[] src, int s, int ld, float[] dst, int d, int dld) {
+        FloatVector r0 = FloatVector.fromArray(FS, src, s), r1 = FloatVector.fromArray(FS, src, s + ld);
+        FloatVector r2 = FloatVector.fromArray(FS, src, s + 2 * ld), r3 = FloatVector.fromArray(FS, src, s + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(FS, src, s + 4 * ld), r5 = FloatVector.fromArray(FS, src, s + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(FS, src, s + 6 * ld), r7 = FloatVector.fromArray(FS, src, s + 7 * ld);
+        FloatVector r8 = FloatVector.fromArray(FS, src, s + 8 * ld), r9 = FloatVector.fromArray(FS, src, s + 9 * ld);
+        FloatVector r10 = FloatVector.fromArray(FS, src, s + 10 * ld), r11 = FloatVector.fromArray(FS, src, s + 11 * ld);
+        FloatVector r12 = FloatVector.fromArray(FS, src, s + 12 * ld), r13 = FloatVector.fromArray(FS, src, s + 13 * ld);
+        FloatVector r14 = FloatVector.fromArray(FS, src, s + 14 * ld), r15 = FloatVector.fromArray(FS, src, s + 15 * ld);
+        for (int round = 0; round < 4; round++) {
+            FloatVector t0 = low(r0, r8), t1 = high(r0, r8), t2 = low(r1, r9), t3 = high(r1, r9);
+            FloatVector t4 = low(r2, r10), t5 = high(r2, r10), t6 = low(r3, r11), t7 = high(r3, r11);
+            FloatVector t8 = low(r4, r12), t9 = high(r4, r12), t10 = low(r5, r13), t11 = high(r5, r13);
+            FloatVector t12 = low(r6, r14), t13 = high(r6, r14), t14 = low(r7, r15), t15 = high(r7, r15);
+            r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7;
+            r8 = t8; r9 = t9; r10 = t10; r11 = t11; r12 = t12; r13 = t13; r14 = t14; r15 = t15;
+        }
+        r0.intoArray(dst, d);
+        r1.intoArray(dst, d + dld);
+        r2.intoArray(dst, d + 2 * dld);
+        r3.intoArray(dst, d + 3 * dld);
+        r4.intoArray(dst, d + 4 * dld);
+        r5.intoArray(dst, d + 5 * dld);
+        r6.intoArray(dst, d + 6 * dld);
+        r7.intoArray(dst, d + 7 * dld);
+        r8.intoArray(dst, d + 8 * dld);
+        r9.intoArray(dst, d + 9 * dld);
+        r10.intoArray(dst, d + 10 * dld);
+        r11.intoArray(dst, d + 11 * dld);
+        r12.intoArray(dst, d + 12 * dld);
+        r13.intoArray(dst, d + 13 * dld);
+        r14.intoArray(dst, d + 14 * dld);
+        r15.intoArray(dst, d + 15 * dld);
+    }
+
+    private static FloatVector low(FloatVector x, FloatVector y) {
+        return (FloatVector) INTERLEAVE_LOW.selectFrom(x, y);
+    }
+
+    private static FloatVector high(FloatVector x, FloatVector y) {
+        return (FloatVector) INTERLEAVE_HIGH.selectFrom(x, y);
     }
 
     /** A's mc x kc block into slivers of MR rows: sliver s at s kc MR, element (i, p) at p MR + i; zero-padded. */
