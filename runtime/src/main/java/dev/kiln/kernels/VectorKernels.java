@@ -218,12 +218,13 @@ final class VectorKernels implements KernelProvider {
                 // stored), which is fine inside B; near B's end, it reads a copy: one block copy when
                 // B's rows are exactly these columns, else row by row into rows of NR. (A masked load
                 // would need no copy, but where it may run past the array C2 sometimes compiles the
-                // whole tile far slower.)
+                // whole tile far slower. Reading only the last rows from a copy would change the order
+                // of the sums, and with it the bits, between thread counts.)
                 int nr = n - nFull;
                 float[] bEdge = b;
                 int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
-                if (bEdgeOff + (kc - 1) * bRs + (nr <= L ? L : NR) > b.length) {
-                    if (bRs == nr && nr <= L) {
+                if (bEdgeOff + (kc - 1) * bRs + tileWidth(nr) > b.length) {
+                    if (bRs == nr) {
                         System.arraycopy(b, bEdgeOff, edge, 0, kc * nr);
                     } else {
                         bEdgeRs = NR;
@@ -236,16 +237,27 @@ final class VectorKernels implements KernelProvider {
                 }
                 for (int i0 = 0; i0 < m; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
-                    int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
-                    if (nr <= L) {
-                        stileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
-                                scratch);
-                    } else {
-                        stileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
-                                scratch);
-                    }
+                    stileEdge(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, bEdge, bEdgeOff, bEdgeRs,
+                            c, cOff + i0 * ldc + nFull, ldc, mr, nr, accumulate, scratch);
                 }
             }
+        }
+    }
+
+    /** How many columns of each row of B the tile for nr <= NR columns reads: whole vectors. */
+    private static int tileWidth(int nr) {
+        return nr <= L ? L : nr <= 2 * L ? 2 * L : NR;
+    }
+
+    /** A tile of A read through its strides and nr <= NR columns of B: as many vectors wide as nr needs, one, two or all four. */
+    private static void stileEdge(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
+                                  float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
+        if (nr <= L) {
+            stileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else if (nr <= 2 * L) {
+            stileHalf(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else {
+            stileDirect(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         }
     }
 
@@ -271,13 +283,7 @@ final class VectorKernels implements KernelProvider {
                         for (int i0 = 0; i0 < m; i0 += MR) {
                             int mr = Math.min(MR, m - i0);
                             int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
-                            if (nr <= L) {
-                                stileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
-                                        scratch);
-                            } else {
-                                stileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
-                                        scratch);
-                            }
+                            stileEdge(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate, scratch);
                         }
                     }
                     continue;
@@ -291,8 +297,9 @@ final class VectorKernels implements KernelProvider {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int cBase = cCol + (ic + ir) * ldc;
-                            if (nr <= L) {
-                                stileNarrow(kc, ap, ir * kc, 1, MR, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
+                            if (nr <= 2 * L) {
+                                // a packed sliver of A is A read with strides 1 and MR
+                                stileEdge(kc, ap, ir * kc, 1, MR, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
                                         scratch);
                             } else {
                                 stilePacked(kc, ap, ir * kc, bp, jr * kc, c, cBase, ldc, mr, nr, accumulate, scratch);
@@ -778,6 +785,60 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
+     * As {@link #stileDirect}, two vectors wide: a tile of at most MR rows x 2L columns, for the last
+     * columns of a product when they need more than one vector and fewer than NR, where the full tile
+     * would spend half or more of its multiply-adds on lanes that are never stored (a 13 x 20
+     * gradient of a weight, 20 columns). B's rows are read 2L wide.
+     */
+    private static void stileHalf(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
+                                  float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        int a3 = aBase + Math.min(3, mr - 1) * aRs;
+        int a4 = aBase + Math.min(4, mr - 1) * aRs;
+        int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + pa]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + pa]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + pa]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            FloatVector x3 = FloatVector.broadcast(FS, a[a3 + pa]);
+            c30 = b0.fma(x3, c30);
+            c31 = b1.fma(x3, c31);
+            FloatVector x4 = FloatVector.broadcast(FS, a[a4 + pa]);
+            c40 = b0.fma(x4, c40);
+            c41 = b1.fma(x4, c41);
+            FloatVector x5 = FloatVector.broadcast(FS, a[a5 + pa]);
+            c50 = b0.fma(x5, c50);
+            c51 = b1.fma(x5, c51);
+        }
+        c00.intoArray(scratch, 0 * NR);
+        c01.intoArray(scratch, 0 * NR + L);
+        c10.intoArray(scratch, 1 * NR);
+        c11.intoArray(scratch, 1 * NR + L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c30.intoArray(scratch, 3 * NR);
+        c31.intoArray(scratch, 3 * NR + L);
+        c40.intoArray(scratch, 4 * NR);
+        c41.intoArray(scratch, 4 * NR + L);
+        c50.intoArray(scratch, 5 * NR);
+        c51.intoArray(scratch, 5 * NR + L);
+        merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+    }
+
+    /**
      * Copies the mr x nr corner of a tile held in {@code scratch} (row stride NR) into C, or adds it
      * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
      */
@@ -847,31 +908,38 @@ final class VectorKernels implements KernelProvider {
                 }
             }
             if (nFull < n) {
-                // The last nr columns: a tile reads whole vectors, past nr (those lanes are never
-                // stored), which is fine inside B; near B's end, it reads a copy in rows of DNR.
+                // The last nr columns, as in sgemmDirect: near B's end, a tile reads a copy.
                 int nr = n - nFull;
                 double[] bEdge = b;
                 int bEdgeOff = bOff + pc * bRs + nFull, bEdgeRs = bRs;
                 if (bEdgeOff + (kc - 1) * bRs + (nr <= DL ? DL : DNR) > b.length) {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, bEdgeOff + p * bRs, edge, p * DNR, nr);
+                    if (bRs == nr) {
+                        System.arraycopy(b, bEdgeOff, edge, 0, kc * nr);
+                    } else {
+                        bEdgeRs = DNR;
+                        for (int p = 0; p < kc; p++) {
+                            System.arraycopy(b, bEdgeOff + p * bRs, edge, p * DNR, nr);
+                        }
                     }
                     bEdge = edge;
                     bEdgeOff = 0;
-                    bEdgeRs = DNR;
                 }
                 for (int i0 = 0; i0 < m; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
-                    int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + i0 * ldc + nFull;
-                    if (nr <= DL) {
-                        dtileNarrow(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
-                                scratch);
-                    } else {
-                        dtileDirect(kc, a, aBase, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cBase, ldc, mr, nr, accumulate,
-                                scratch);
-                    }
+                    dtileEdge(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, bEdge, bEdgeOff, bEdgeRs,
+                            c, cOff + i0 * ldc + nFull, ldc, mr, nr, accumulate, scratch);
                 }
             }
+        }
+    }
+
+    /** As {@link #stileEdge}, on doubles. */
+    private static void dtileEdge(int kc, double[] a, int aBase, int aRs, int aCs, double[] b, int bBase, int bRs,
+                                  double[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, double[] scratch) {
+        if (nr <= DL) {
+            dtileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else {
+            dtileDirect(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         }
     }
 
@@ -897,13 +965,7 @@ final class VectorKernels implements KernelProvider {
                         for (int i0 = 0; i0 < m; i0 += MR) {
                             int mr = Math.min(MR, m - i0);
                             int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
-                            if (nr <= DL) {
-                                dtileNarrow(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
-                                        scratch);
-                            } else {
-                                dtileDirect(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate,
-                                        scratch);
-                            }
+                            dtileEdge(kc, a, aBase, aRs, aCs, bp, jr * kc, DNR, c, cBase, ldc, mr, nr, accumulate, scratch);
                         }
                     }
                     continue;
