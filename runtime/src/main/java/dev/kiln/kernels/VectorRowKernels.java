@@ -1,6 +1,7 @@
 package dev.kiln.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -8,10 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API's sums, softmax and its gradient, for {@link VectorKernels}.
  *
  * <p>Rows of a classifier's logits are short (3 or 10 classes), far shorter than a vector, so the
- * softmax does not vectorise along a row: it subtracts each row's maximum in a plain loop, then takes
- * the exponential of the whole matrix as one flat array (the expensive part, 16 lanes at a time
- * whatever the row length), then sums and scales each row; the logarithms of the row sums are one
- * more flat pass. Long rows get vector loops for their maxima, sums and scaling too.
+ * softmax does not vectorise along a row: it runs across rows instead, one row per lane, on the
+ * columns of a block of rows gathered into vectors. Long rows get vector loops along the row for
+ * their maxima, sums and scaling, and one flat pass of exponentials.
  *
  * <p>Sums add in float within blocks of {@link #BLOCK} rows (or elements) and carry each block's
  * result in double, so a long sum stays within float32 tolerance of the exact one. Every sum here
@@ -33,6 +33,22 @@ final class VectorRowKernels {
         /** Accumulators of {@link #narrowColumnSums}: at most L - 1 vectors. */
         final float[] periodic = new float[L * L];
         double[] totals = new double[0];
+        /** A block of L short rows as columns, column j at j L: at most L - 1 of them. */
+        final float[] columns = new float[L * L];
+        /** Where each of L consecutive short rows starts, for the gathers of {@link #softmaxShortRows}. */
+        final int[] starts = new int[L];
+
+        /**
+         * Lane i at i cols for the first {@code live} lanes, and 0 (the first row again) for the
+         * rest: the JDK checks the indexes of masked-off lanes of a gather too, so none may point
+         * past the array.
+         */
+        int[] starts(int cols, int live) {
+            for (int i = 0; i < L; i++) {
+                starts[i] = i < live ? i * cols : 0;
+            }
+            return starts;
+        }
 
         float[] values(int size) {
             return values.length >= size ? values : (values = new float[size]);
@@ -166,66 +182,68 @@ final class VectorRowKernels {
             return;
         }
         Buffers buffers = BUFFERS.get();
-        // shifted = x - max of its row, in out; e = exp(shifted), in out for the softmax, else aside.
         if (cols < L) {
-            shiftShortRows(x, out, rows, cols);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                int base = r * cols;
-                float max = rowMax(x, base, cols);
-                if (max == Float.NEGATIVE_INFINITY) {
-                    max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
-                }
-                subtract(x, out, base, cols, max);
+            softmaxShortRows(x, out, rows, cols, log, buffers);
+            return;
+        }
+        // shifted = x - max of its row, in out; e = exp(shifted), in out for the softmax, else aside.
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            float max = rowMax(x, base, cols);
+            if (max == Float.NEGATIVE_INFINITY) {
+                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
             }
+            subtract(x, out, base, cols, max);
         }
         float[] e = log ? buffers.values(size) : out;
         exp(out, e, size);
-        float[] sums = buffers.rows(rows);
-        if (cols < L) {
-            sumShortRows(e, sums, rows, cols);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                sums[r] = (float) rowSum(e, r * cols, cols, buffers.lanes);
-            }
-        }
-        if (log) {
-            logInPlace(sums, rows);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                sums[r] = 1f / sums[r];
-            }
-        }
-        if (cols < L) {
-            for (int r = 0, i = 0; r < rows; r++) {
-                float v = sums[r];
-                for (int end = i + cols; i < end; i++) {
-                    out[i] = log ? out[i] - v : out[i] * v;
-                }
-            }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                if (log) {
-                    subtract(out, out, r * cols, cols, sums[r]);
-                } else {
-                    scale(out, r * cols, cols, sums[r]);
-                }
+        for (int r = 0; r < rows; r++) {
+            float sum = (float) rowSum(e, r * cols, cols, buffers.lanes);
+            if (log) {
+                subtract(out, out, r * cols, cols, (float) Math.log(sum));
+            } else {
+                scale(out, r * cols, cols, 1f / sum);
             }
         }
     }
 
-    /** Rows shorter than a vector: each row minus its maximum (0 for a row of minus infinities), in plain loops. */
-    private static void shiftShortRows(float[] x, float[] out, int rows, int cols) {
-        for (int r = 0, base = 0; r < rows; r++, base += cols) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = base; j < base + cols; j++) {
-                max = Math.max(max, x[j]);
+    /**
+     * Softmax or log-softmax of rows shorter than a vector, L rows at a time across the lanes: each
+     * column of the block is gathered once (lane i from row i, {@code cols} apart), so the maxima,
+     * exponentials, sums and logarithms are lane-wise operations with no loop along a row; the
+     * results are scattered back. A mask covers the last, partial block. A row's exponentials are
+     * added in column order, as {@link #sumShortRows} adds them.
+     */
+    private static void softmaxShortRows(float[] x, float[] out, int rows, int cols, boolean log, Buffers buffers) {
+        int[] starts = buffers.starts(cols, L);
+        float[] columns = buffers.columns;
+        FloatVector zero = FloatVector.zero(FS);
+        for (int r0 = 0; r0 < rows; r0 += L) {
+            VectorMask<Float> live = FS.indexInRange(r0, rows);
+            if (r0 + L > rows) {
+                starts = buffers.starts(cols, rows - r0);
             }
-            if (max == Float.NEGATIVE_INFINITY) {
-                max = 0;
+            int base = r0 * cols;
+            FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < cols; j++) {
+                FloatVector column = FloatVector.fromArray(FS, x, base + j, starts, 0, live);
+                column.intoArray(columns, j * L);
+                max = max.max(column);
             }
-            for (int j = base; j < base + cols; j++) {
-                out[j] = x[j] - max;
+            // a row of minus infinities: keep exp finite; the result is NaN as in PyTorch
+            max = max.blend(zero, max.eq(Float.NEGATIVE_INFINITY));
+            FloatVector sum = zero;
+            for (int j = 0; j < cols; j++) {
+                FloatVector shifted = FloatVector.fromArray(FS, columns, j * L).sub(max);
+                FloatVector e = shifted.lanewise(VectorOperators.EXP);
+                sum = sum.add(e);
+                (log ? shifted : e).intoArray(columns, j * L);
+            }
+            FloatVector logSum = log ? sum.lanewise(VectorOperators.LOG) : zero;
+            FloatVector inverse = log ? zero : FloatVector.broadcast(FS, 1f).div(sum);
+            for (int j = 0; j < cols; j++) {
+                FloatVector v = FloatVector.fromArray(FS, columns, j * L);
+                (log ? v.sub(logSum) : v.mul(inverse)).intoArray(out, base + j, starts, 0, live);
             }
         }
     }
@@ -348,17 +366,6 @@ final class VectorRowKernels {
         }
         for (; i < n; i++) {
             out[i] = (float) Math.exp(x[i]);
-        }
-    }
-
-    /** {@code x[i] = log(x[i])} for i below n. */
-    private static void logInPlace(float[] x, int n) {
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.LOG).intoArray(x, i);
-        }
-        for (; i < n; i++) {
-            x[i] = (float) Math.log(x[i]);
         }
     }
 }
