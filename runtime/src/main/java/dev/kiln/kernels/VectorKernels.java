@@ -266,7 +266,8 @@ final class VectorKernels implements KernelProvider {
                                      float[] b, int bOff, int bRs, int bCs,
                                      float[] c, int cOff, int ldc) {
         Buffers buffers = BUFFERS.get();
-        float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR));
+        // slack of L rows of a sliver: see packB's transposed blocks
+        float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR) + L * NR);
         boolean small = (long) m * n * k <= DIRECT_MAX;
         float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
         float[] scratch = buffers.scratch;
@@ -334,16 +335,21 @@ final class VectorKernels implements KernelProvider {
                 }
                 int src = base + jr * bCs;
                 if (bRs == 1 && L == TRANSPOSE_LANES) {
-                    // B transposed (x W^T): its columns are contiguous, so whole 16 x 16 blocks go
-                    // through registers, and only the edges are copied element by element.
-                    int pFull = kc - kc % L, jFull = nr - nr % L;
-                    for (int p0 = 0; p0 < pFull; p0 += L) {
-                        for (int j0 = 0; j0 < jFull; j0 += L) {
-                            transpose16(b, src + j0 * bCs + p0, bCs, bp, dst + p0 * NR + j0, NR);
+                    // B transposed (x W^T): its columns are contiguous, so blocks of 16 columns go
+                    // through registers 16 rows at a time, a last partial block of rows too (k is
+                    // 13 or 20 in small layers) wherever its 16-wide reads stay inside B. Its rows
+                    // past kc land in the next sliver, packed after this one, or in the buffer's
+                    // slack of L rows: never in a row that a tile reads. The rest goes element by
+                    // element.
+                    int jFull = nr - nr % L;
+                    for (int j0 = 0; j0 < jFull; j0 += L) {
+                        int column = src + j0 * bCs, p0 = 0;
+                        for (; p0 < kc && column + (L - 1) * bCs + p0 + L <= b.length; p0 += L) {
+                            transpose16(b, column + p0, bCs, bp, dst + p0 * NR + j0, NR);
                         }
+                        packColumns(b, src, bRs, bCs, bp, dst, j0, j0 + L, p0, kc);
                     }
                     packColumns(b, src, bRs, bCs, bp, dst, jFull, nr, 0, kc);
-                    packColumns(b, src, bRs, bCs, bp, dst, 0, jFull, pFull, kc);
                 } else {
                     packColumns(b, src, bRs, bCs, bp, dst, 0, nr, 0, kc);
                 }
