@@ -829,6 +829,23 @@ final class VectorKernels implements KernelProvider {
             c50 = b0.fma(x5, c50);
             c51 = b1.fma(x5, c51);
         }
+        if (mr == MR && !accumulate && cBase + 5 * ldc + 2 * L <= c.length) {
+            // the second vector through a lane mask, as stileNarrow stores its one
+            VectorMask<Float> lanes = FS.indexInRange(L, nr);
+            c00.intoArray(c, cBase);
+            c01.intoArray(c, cBase + L, lanes);
+            c10.intoArray(c, cBase + ldc);
+            c11.intoArray(c, cBase + ldc + L, lanes);
+            c20.intoArray(c, cBase + 2 * ldc);
+            c21.intoArray(c, cBase + 2 * ldc + L, lanes);
+            c30.intoArray(c, cBase + 3 * ldc);
+            c31.intoArray(c, cBase + 3 * ldc + L, lanes);
+            c40.intoArray(c, cBase + 4 * ldc);
+            c41.intoArray(c, cBase + 4 * ldc + L, lanes);
+            c50.intoArray(c, cBase + 5 * ldc);
+            c51.intoArray(c, cBase + 5 * ldc + L, lanes);
+            return;
+        }
         c00.intoArray(scratch, 0 * NR);
         c01.intoArray(scratch, 0 * NR + L);
         c10.intoArray(scratch, 1 * NR);
