@@ -6,6 +6,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -269,7 +270,8 @@ final class VectorKernels implements KernelProvider {
         // slack of L rows of a sliver: see packB's transposed blocks
         float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR) + L * NR);
         boolean small = (long) m * n * k <= DIRECT_MAX;
-        float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR));
+        // slack of L rows of a sliver and one vector: see packA's transposed blocks
+        float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR) + L * MR + L);
         float[] scratch = buffers.scratch;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -391,7 +393,7 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
-     * A 16 x 16 block, rows {@code src + i ld} of the source, into rows {@code dst + j dld} of the
+     * A 16 x 16 block, rows {@code s + i ld} of the source, into rows {@code d + j dld} of the
      * destination transposed, in registers. Four rounds of a perfect shuffle: each writes
      * interleave(r_i, r_{i+8}) into rows 2i and 2i + 1, which moves one bit of the row index into the
      * column index, so four rounds exchange the two 4-bit indexes. Each interleave is one two-table
@@ -432,6 +434,38 @@ final class VectorKernels implements KernelProvider {
         r15.intoArray(dst, d + 15 * dld);
     }
 
+    /** Lanes 0-5 and 8-13 to the front: two columns of six rows out of two of eight. */
+    private static final VectorShuffle<Float> DROP_SPARE_ROWS = VectorShuffle.fromOp(FS,
+            i -> i < 2 * MR ? i / MR * 8 + i % MR : 0);
+
+    /**
+     * Sixteen columns of a sliver's MR = 6 rows, rows {@code s + i ld} of A, into the packed layout
+     * (element (i, p) at {@code d + p MR + i}): 96 floats, plus spare lanes past them. As
+     * {@link #transpose16} on eight rows (the last two repeat row 5) in three rounds, which leaves
+     * columns p and p + 1 in one vector, eight lanes each; one more permute drops the spare rows, and
+     * the vectors are stored 12 floats apart, in order, so that each store overwrites the spare lanes
+     * of the one before.
+     */
+    private static void interleaveRows(float[] src, int s, int ld, float[] dst, int d) {
+        FloatVector r0 = FloatVector.fromArray(FS, src, s), r1 = FloatVector.fromArray(FS, src, s + ld);
+        FloatVector r2 = FloatVector.fromArray(FS, src, s + 2 * ld), r3 = FloatVector.fromArray(FS, src, s + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(FS, src, s + 4 * ld), r5 = FloatVector.fromArray(FS, src, s + 5 * ld);
+        FloatVector r6 = r5, r7 = r5;
+        for (int round = 0; round < 3; round++) {
+            FloatVector t0 = low(r0, r4), t1 = high(r0, r4), t2 = low(r1, r5), t3 = high(r1, r5);
+            FloatVector t4 = low(r2, r6), t5 = high(r2, r6), t6 = low(r3, r7), t7 = high(r3, r7);
+            r0 = t0; r1 = t1; r2 = t2; r3 = t3; r4 = t4; r5 = t5; r6 = t6; r7 = t7;
+        }
+        r0.rearrange(DROP_SPARE_ROWS).intoArray(dst, d);
+        r1.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 2 * MR);
+        r2.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 4 * MR);
+        r3.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 6 * MR);
+        r4.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 8 * MR);
+        r5.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 10 * MR);
+        r6.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 12 * MR);
+        r7.rearrange(DROP_SPARE_ROWS).intoArray(dst, d + 14 * MR);
+    }
+
     private static FloatVector low(FloatVector x, FloatVector y) {
         return (FloatVector) INTERLEAVE_LOW.selectFrom(x, y);
     }
@@ -449,6 +483,18 @@ final class VectorKernels implements KernelProvider {
                 Arrays.fill(ap, dst, dst + kc * MR, 0f);
             }
             int rows = base + ir * aRs;
+            int p0 = 0;
+            if (aCs == 1 && mr == MR && L == TRANSPOSE_LANES) {
+                // A's rows contiguous (x of x W^T, g of g W): blocks of 16 columns of the sliver
+                // interleaved in registers. The last block's columns past kc land in the next
+                // sliver, packed after this one, or in the buffer's slack.
+                for (; p0 < kc && rows + (MR - 1) * aRs + p0 + L <= a.length; p0 += L) {
+                    interleaveRows(a, rows + p0, aRs, ap, dst + p0 * MR);
+                }
+                if (p0 >= kc) {
+                    continue;
+                }
+            }
             if (Math.abs(aRs) < Math.abs(aCs)) {
                 // A transposed: a column of the sliver is contiguous in A.
                 for (int p = 0, src = rows, d = dst; p < kc; p++, src += aCs, d += MR) {
@@ -458,7 +504,8 @@ final class VectorKernels implements KernelProvider {
                 }
             } else {
                 for (int i = 0; i < mr; i++) {
-                    for (int p = 0, src = rows + i * aRs, d = dst + i; p < kc; p++, src += aCs, d += MR) {
+                    for (int p = p0, src = rows + i * aRs + p0 * aCs, d = dst + p0 * MR + i; p < kc;
+                         p++, src += aCs, d += MR) {
                         ap[d] = a[src];
                     }
                 }
