@@ -270,7 +270,7 @@ final class VectorKernels implements KernelProvider {
         // slack of L rows of a sliver: see packB's transposed blocks
         float[] bp = buffers.b(kcMax * roundUp(Math.min(NC, n), NR) + L * NR);
         boolean small = (long) m * n * k <= DIRECT_MAX;
-        // slack of L rows of a sliver and one vector: see packA's transposed blocks
+        // slack of L columns of a sliver and one vector: see packA's vector stores
         float[] ap = small ? null : buffers.a(kcMax * roundUp(Math.min(MC, m), MR) + L * MR + L);
         float[] scratch = buffers.scratch;
         for (int jc = 0; jc < n; jc += NC) {
@@ -496,8 +496,16 @@ final class VectorKernels implements KernelProvider {
                 }
             }
             if (Math.abs(aRs) < Math.abs(aCs)) {
-                // A transposed: a column of the sliver is contiguous in A.
-                for (int p = 0, src = rows, d = dst; p < kc; p++, src += aCs, d += MR) {
+                // A transposed (g^T of a weight's gradient): a column of the sliver is contiguous in
+                // A, so one vector load and store moves it, its spare lanes overwritten by the next
+                // column's store (the last one's land in the next sliver or the buffer's slack).
+                int p = 0;
+                if (aRs == 1 && aCs > 0 && mr == MR) {
+                    for (int src = rows, d = dst; p < kc && src + L <= a.length; p++, src += aCs, d += MR) {
+                        FloatVector.fromArray(FS, a, src).intoArray(ap, d);
+                    }
+                }
+                for (int src = rows + p * aCs, d = dst + p * MR; p < kc; p++, src += aCs, d += MR) {
                     for (int i = 0; i < mr; i++) {
                         ap[d + i] = a[src + i * aRs];
                     }
