@@ -33,14 +33,17 @@ import jdk.incubator.vector.VectorSpecies;
  *     registers into C; an edge tile (fewer than MR rows or NR columns left) goes through a
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
- *     with ten columns does not spend four vectors' FMAs on each step; it writes C through a lane
- *     mask of its columns.</li>
+ *     with ten columns does not spend four vectors' FMAs on each step; in float, a sliver of 17 to
+ *     32 columns runs a tile two vectors wide. Both write C through a lane mask of their columns.</li>
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
  * {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
  * lane used however narrow C is.
- * Packing reads A and B through their strides, so transposed operands cost no extra copy. When B's
+ * Packing reads A and B through their strides, so transposed operands cost no extra copy; with
+ * 512-bit vectors, the packings that transpose (a B read as {@code W^T}, a row-major A into MR-row
+ * slivers) go through registers in blocks of 16 columns ({@link #transpose16},
+ * {@link #interleaveRows}). When B's
  * rows are contiguous and k is small (or the whole product is), nothing is packed: tiles read A
  * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
  * lanes past the edge are never stored; near the end of B's array, from a copy of those columns).
