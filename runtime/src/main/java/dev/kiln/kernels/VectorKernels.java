@@ -98,6 +98,12 @@ final class VectorKernels implements KernelProvider {
     /** See {@link #DOT_MIN_K}. */
     static final int DOT_MAX_K = 2048;
 
+    /**
+     * Elements of a parameter, per kernel thread, from which an optimizer step is split over the
+     * threads: about 65,000, some tens of microseconds of work, well above the cost of a hand-off.
+     */
+    static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
+
     /** Packing buffers of one thread, grown on demand and then reused. */
     private static final class Buffers {
         float[] a = new float[0];
@@ -1643,14 +1649,36 @@ final class VectorKernels implements KernelProvider {
         }
     }
 
+    /**
+     * A parameter of at least {@link #PARALLEL_MIN_ELEMENTS} elements per thread is updated by the
+     * kernel threads, in ranges of whole vectors: every element goes through the same arithmetic
+     * (vector lanes, and the scalar tail at the end) whatever the thread count.
+     */
     @Override
     public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
                      double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
                      boolean maximize) {
+        int parts = n < PARALLEL_MIN_ELEMENTS ? 1 : Math.min(Threads.count(), n / PARALLEL_MIN_ELEMENTS);
+        if (parts <= 1) {
+            adam(theta, thetaAt, g, gAt, m, v, 0, n, n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize);
+            return;
+        }
+        int vectors = n / L;
+        Threads.run(parts, t -> {
+            int from = (int) ((long) vectors * t / parts) * L;
+            int to = t == parts - 1 ? n : (int) ((long) vectors * (t + 1) / parts) * L;
+            adam(theta, thetaAt, g, gAt, m, v, from, to, n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize);
+        });
+    }
+
+    /** Elements [from, to) of {@link #adam(float[], int, float[], int, float[], float[], int, double, double, double, double, double, double, double, boolean)}. */
+    private static void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int from, int to,
+                             int n, double beta1, double beta2, double stepSize, double bc2Sqrt, double eps, double l2,
+                             double shrink, boolean maximize) {
         float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
         float step = (float) stepSize, bc2 = (float) bc2Sqrt, e = (float) eps, decay = (float) l2, s = (float) shrink;
-        int bound = FS.loopBound(n);
-        int i = 0;
+        int bound = Math.min(to, FS.loopBound(n));
+        int i = from;
         for (; i < bound; i += L) {
             FloatVector p = FloatVector.fromArray(FS, theta, thetaAt + i).mul(s);
             FloatVector d = FloatVector.fromArray(FS, g, gAt + i);
@@ -1667,7 +1695,7 @@ final class VectorKernels implements KernelProvider {
             FloatVector denominator = vi.sqrt().div(bc2).add(e);
             p.sub(mi.mul(step).div(denominator)).intoArray(theta, thetaAt + i);
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             theta[thetaAt + i] = (float) ScalarKernels.adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2,
                     stepSize, bc2Sqrt, eps, l2, shrink, maximize);
         }
