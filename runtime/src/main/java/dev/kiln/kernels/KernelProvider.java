@@ -72,6 +72,18 @@ public interface KernelProvider {
     void addRowVector(double[] out, double[] row, int rows, int cols);
 
     /**
+     * SGD's step on {@code n} float32 elements, in place, as {@code torch.optim.SGD} defines it:
+     * {@code d = (maximize ? -g : g) + weightDecay * theta}; with momentum, the buffer becomes
+     * {@code d} on the first step and {@code momentum * buffer + (1 - dampening) * d} after, and
+     * {@code d} becomes {@code d + momentum * buffer} (Nesterov) or the buffer; then
+     * {@code theta -= lr * d}. {@code buffer} is null when momentum is 0. The scalar kernels compute
+     * each element in double and round once; the vector kernels compute in float (within float32
+     * tolerance of that).
+     */
+    void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int n, double lr, double momentum,
+             double dampening, double weightDecay, boolean nesterov, boolean maximize, boolean firstStep);
+
+    /**
      * Adam's step on {@code n} float32 elements, in place: with {@code p = theta * shrink} and
      * {@code d = (maximize ? -g : g) + l2 * p}, {@code m = beta1 m + (1 - beta1) d},
      * {@code v = beta2 v + (1 - beta2) d^2} and {@code theta = p - stepSize * m / (sqrt(v) / bc2Sqrt + eps)}.

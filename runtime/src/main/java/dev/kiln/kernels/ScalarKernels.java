@@ -254,6 +254,31 @@ final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int n, double lr, double momentum,
+                    double dampening, double weightDecay, boolean nesterov, boolean maximize, boolean firstStep) {
+        for (int i = 0; i < n; i++) {
+            theta[thetaAt + i] = (float) sgdElement(theta[thetaAt + i], g[gAt + i], buffer, i, lr, momentum, dampening,
+                    weightDecay, nesterov, maximize, firstStep);
+        }
+    }
+
+    /** One element of {@link #sgd}, in double, updating buffer[i] with momentum; the new parameter value. */
+    static double sgdElement(double p, float gradient, float[] buffer, int i, double lr, double momentum,
+                             double dampening, double weightDecay, boolean nesterov, boolean maximize,
+                             boolean firstStep) {
+        double d = maximize ? -gradient : gradient;
+        if (weightDecay != 0) {
+            d += weightDecay * p;
+        }
+        if (momentum != 0) {
+            double b = firstStep ? d : momentum * buffer[i] + (1 - dampening) * d;
+            buffer[i] = (float) b;
+            d = nesterov ? d + momentum * b : b;
+        }
+        return p - lr * d;
+    }
+
+    @Override
     public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
                      double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
                      boolean maximize) {

@@ -1658,17 +1658,66 @@ final class VectorKernels implements KernelProvider {
     public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
                      double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
                      boolean maximize) {
-        int parts = n < PARALLEL_MIN_ELEMENTS ? 1 : Math.min(Threads.count(), n / PARALLEL_MIN_ELEMENTS);
+        int parts = elementwiseParts(n);
         if (parts <= 1) {
             adam(theta, thetaAt, g, gAt, m, v, 0, n, n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize);
             return;
         }
-        int vectors = n / L;
-        Threads.run(parts, t -> {
-            int from = (int) ((long) vectors * t / parts) * L;
-            int to = t == parts - 1 ? n : (int) ((long) vectors * (t + 1) / parts) * L;
-            adam(theta, thetaAt, g, gAt, m, v, from, to, n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize);
-        });
+        Threads.run(parts, t -> adam(theta, thetaAt, g, gAt, m, v, partStart(t, parts, n), partStart(t + 1, parts, n),
+                n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize));
+    }
+
+    /** Into how many parts an optimizer step on n elements is split: one below {@link #PARALLEL_MIN_ELEMENTS} per thread. */
+    private static int elementwiseParts(int n) {
+        return Math.max(1, Math.min(Threads.count(), n / PARALLEL_MIN_ELEMENTS));
+    }
+
+    /** The first element of part t of n elements cut into parts of whole vectors; {@code partStart(parts)} is n. */
+    private static int partStart(int t, int parts, int n) {
+        return t == parts ? n : (int) ((long) (n / L) * t / parts) * L;
+    }
+
+    /** As {@link #adam(float[], int, float[], int, float[], float[], int, double, double, double, double, double, double, double, boolean)}, split the same way. */
+    @Override
+    public void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int n, double lr, double momentum,
+                    double dampening, double weightDecay, boolean nesterov, boolean maximize, boolean firstStep) {
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            sgd(theta, thetaAt, g, gAt, buffer, 0, n, n, lr, momentum, dampening, weightDecay, nesterov, maximize,
+                    firstStep);
+            return;
+        }
+        Threads.run(parts, t -> sgd(theta, thetaAt, g, gAt, buffer, partStart(t, parts, n), partStart(t + 1, parts, n),
+                n, lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep));
+    }
+
+    /** Elements [from, to) of {@link #sgd(float[], int, float[], int, float[], int, double, double, double, double, boolean, boolean, boolean)}. */
+    private static void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int from, int to, int n,
+                            double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                            boolean maximize, boolean firstStep) {
+        float rate = (float) lr, mu = (float) momentum, keep = (float) (1 - dampening), decay = (float) weightDecay;
+        int bound = Math.min(to, FS.loopBound(n));
+        int i = from;
+        for (; i < bound; i += L) {
+            FloatVector p = FloatVector.fromArray(FS, theta, thetaAt + i);
+            FloatVector d = FloatVector.fromArray(FS, g, gAt + i);
+            if (maximize) {
+                d = d.neg();
+            }
+            if (weightDecay != 0) {
+                d = d.add(p.mul(decay));
+            }
+            if (momentum != 0) {
+                FloatVector b = firstStep ? d : FloatVector.fromArray(FS, buffer, i).mul(mu).add(d.mul(keep));
+                b.intoArray(buffer, i);
+                d = nesterov ? d.add(b.mul(mu)) : b;
+            }
+            p.sub(d.mul(rate)).intoArray(theta, thetaAt + i);
+        }
+        for (; i < to; i++) {
+            theta[thetaAt + i] = (float) ScalarKernels.sgdElement(theta[thetaAt + i], g[gAt + i], buffer, i, lr, momentum,
+                    dampening, weightDecay, nesterov, maximize, firstStep);
+        }
     }
 
     /** Elements [from, to) of {@link #adam(float[], int, float[], int, float[], float[], int, double, double, double, double, double, double, double, boolean)}. */

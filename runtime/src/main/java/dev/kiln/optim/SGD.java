@@ -3,6 +3,8 @@ package dev.kiln.optim;
 import dev.kiln.Tensor;
 import dev.kiln.device.cuda.CudaBackend;
 import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
 import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,6 +90,8 @@ public final class SGD extends Optimizer {
         return STATE_KEYS;
     }
 
+    private static final KernelProvider SGD_KERNELS = Kernels.provider();
+
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (FusedUpdate.onCuda(param, grad)) {
@@ -111,6 +115,13 @@ public final class SGD extends Optimizer {
         // The buffer starts as the first step's gradient (after weight decay), not at zero.
         boolean firstStep = !state.containsKey("momentum_buffer");
         Object buffer = momentum != 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
+        if (theta instanceof float[] thetaF && g instanceof float[] gF && (buffer == null || buffer instanceof float[])) {
+            // float32, the common case: the provider's kernel (a Vector API loop where available)
+            SGD_KERNELS.sgd(thetaF, thetaAt, gF, gAt, (float[]) buffer, param.numel(), lr, momentum, dampening,
+                    weightDecay, nesterov, maximize, firstStep);
+            FusedUpdate.finish(param, target);
+            return;
+        }
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);

@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The providers' Adam step against the scalar one (double per element, rounded once) at awkward
- * sizes, and the same bits from one thread or several on a parameter large enough to be split.
+ * The providers' Adam and SGD steps against the scalar ones (double per element, rounded once) at
+ * awkward sizes, and the same bits from one thread or several on a parameter large enough to be split.
  */
 class OptimizerKernelsTest {
 
@@ -52,6 +52,44 @@ class OptimizerKernelsTest {
     }
 
     @Test
+    void everyProviderTakesSgdsStep() {
+        // momentum, dampening, Nesterov, weight decay, maximize, first step
+        double[][] settings = {{0, 0, 0, 0, 0, 0}, {0.9, 0, 0, 0, 0, 1}, {0.9, 0, 0, 0, 0, 0}, {0.9, 0.1, 0, 0.01, 1, 0},
+                {0.9, 0, 1, 0.01, 0, 0}, {0, 0, 0, 0.05, 1, 0}};
+        for (int n : UnaryKernelsTest.SIZES) {
+            for (double[] o : settings) {
+                SplittableRandom rnd = new SplittableRandom(n * 13L + (long) (o[0] * 10 + o[3] * 100));
+                float[] theta = new float[n + 3], g = new float[n + 5], buffer = new float[n];
+                for (int i = 0; i < theta.length; i++) {
+                    theta[i] = (float) rnd.nextDouble(-2, 2);
+                }
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) rnd.nextDouble(-1, 1);
+                }
+                for (int i = 0; i < n; i++) {
+                    buffer[i] = (float) rnd.nextDouble(-0.5, 0.5);
+                }
+                boolean momentum = o[0] != 0;
+                float[] expectedTheta = theta.clone(), expectedBuffer = buffer.clone();
+                ScalarKernels.INSTANCE.sgd(expectedTheta, 3, g, 5, momentum ? expectedBuffer : null, n, 0.1, o[0], o[1],
+                        o[3], o[2] != 0, o[4] != 0, o[5] != 0);
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] t = theta.clone(), b = buffer.clone();
+                    provider.sgd(t, 3, g, 5, momentum ? b : null, n, 0.1, o[0], o[1], o[3], o[2] != 0, o[4] != 0, o[5] != 0);
+                    String what = provider.name() + " n=" + n + " settings=" + java.util.Arrays.toString(o);
+                    for (int i = 0; i < theta.length; i++) {
+                        assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
+                                within(1e-6f + 1.3e-6f * Math.abs(expectedTheta[i])));
+                    }
+                    for (int i = 0; i < n; i++) {
+                        assertThat(b[i]).as(what + " buffer i=" + i).isCloseTo(expectedBuffer[i], within(1e-6f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aLargeParameterGetsTheSameBitsFromEveryThreadCount() {
         int n = 3 * VectorKernels.PARALLEL_MIN_ELEMENTS + 37;
         SplittableRandom rnd = new SplittableRandom(11);
@@ -69,9 +107,10 @@ class OptimizerKernelsTest {
                 float[][] results = new float[Threads.PROCESSORS][];
                 for (int threads = 1; threads <= Threads.PROCESSORS; threads++) {
                     Threads.setCount(threads);
-                    float[] t = theta.clone(), mm = m.clone(), vv = v.clone();
+                    float[] t = theta.clone(), mm = m.clone(), vv = v.clone(), b = new float[n];
                     for (int step = 0; step < 2; step++) {
                         provider.adam(t, 3, g, 5, mm, vv, n, 0.9, 0.999, 1e-3, 0.5, 1e-8, 0.01, 0.99, false);
+                        provider.sgd(t, 3, g, 5, b, n, 0.1, 0.9, 0, 0.01, true, false, step == 0);
                     }
                     results[threads - 1] = t;
                 }
