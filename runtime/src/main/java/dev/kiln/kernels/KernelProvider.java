@@ -84,6 +84,18 @@ public interface KernelProvider {
              double dampening, double weightDecay, boolean nesterov, boolean maximize, boolean firstStep);
 
     /**
+     * RMSprop's step on {@code n} float32 elements, in place, as {@code torch.optim.RMSprop} defines
+     * it: {@code d = (maximize ? -g : g) + weightDecay * theta},
+     * {@code squareAvg = alpha * squareAvg + (1 - alpha) * d^2}; centered ({@code gradAvg} not null),
+     * {@code gradAvg = alpha * gradAvg + (1 - alpha) * d} and the variance
+     * {@code squareAvg - gradAvg^2} in place of squareAvg below; {@code step = d / (sqrt(that) + eps)};
+     * with momentum ({@code buffer} not null), {@code buffer = momentum * buffer + step} is the step;
+     * then {@code theta -= lr * step}. Precision as in {@link #sgd}.
+     */
+    void rmsprop(float[] theta, int thetaAt, float[] g, int gAt, float[] squareAvg, float[] gradAvg, float[] buffer,
+                 int n, double lr, double alpha, double eps, double weightDecay, double momentum, boolean maximize);
+
+    /**
      * Adam's step on {@code n} float32 elements, in place: with {@code p = theta * shrink} and
      * {@code d = (maximize ? -g : g) + l2 * p}, {@code m = beta1 m + (1 - beta1) d},
      * {@code v = beta2 v + (1 - beta2) d^2} and {@code theta = p - stepSize * m / (sqrt(v) / bc2Sqrt + eps)}.

@@ -279,6 +279,39 @@ final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void rmsprop(float[] theta, int thetaAt, float[] g, int gAt, float[] squareAvg, float[] gradAvg,
+                        float[] buffer, int n, double lr, double alpha, double eps, double weightDecay,
+                        double momentum, boolean maximize) {
+        for (int i = 0; i < n; i++) {
+            theta[thetaAt + i] = (float) rmspropElement(theta[thetaAt + i], g[gAt + i], squareAvg, gradAvg, buffer, i,
+                    lr, alpha, eps, weightDecay, momentum, maximize);
+        }
+    }
+
+    /** One element of {@link #rmsprop}, in double, updating its state; the new parameter value. */
+    static double rmspropElement(double p, float gradient, float[] squareAvg, float[] gradAvg, float[] buffer, int i,
+                                 double lr, double alpha, double eps, double weightDecay, double momentum,
+                                 boolean maximize) {
+        double d = maximize ? -gradient : gradient;
+        if (weightDecay != 0) {
+            d += weightDecay * p;
+        }
+        double v = alpha * squareAvg[i] + (1 - alpha) * d * d;
+        squareAvg[i] = (float) v;
+        if (gradAvg != null) {
+            double mean = alpha * gradAvg[i] + (1 - alpha) * d;
+            gradAvg[i] = (float) mean;
+            v -= mean * mean;
+        }
+        double step = d / (Math.sqrt(v) + eps);
+        if (buffer != null) {
+            step += momentum * buffer[i];
+            buffer[i] = (float) step;
+        }
+        return p - lr * step;
+    }
+
+    @Override
     public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
                      double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
                      boolean maximize) {

@@ -1691,6 +1691,58 @@ final class VectorKernels implements KernelProvider {
                 n, lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep));
     }
 
+    /** As {@link #adam(float[], int, float[], int, float[], float[], int, double, double, double, double, double, double, double, boolean)}, split the same way. */
+    @Override
+    public void rmsprop(float[] theta, int thetaAt, float[] g, int gAt, float[] squareAvg, float[] gradAvg,
+                        float[] buffer, int n, double lr, double alpha, double eps, double weightDecay,
+                        double momentum, boolean maximize) {
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            rmsprop(theta, thetaAt, g, gAt, squareAvg, gradAvg, buffer, 0, n, n, lr, alpha, eps, weightDecay, momentum,
+                    maximize);
+            return;
+        }
+        Threads.run(parts, t -> rmsprop(theta, thetaAt, g, gAt, squareAvg, gradAvg, buffer, partStart(t, parts, n),
+                partStart(t + 1, parts, n), n, lr, alpha, eps, weightDecay, momentum, maximize));
+    }
+
+    /** Elements [from, to) of {@link #rmsprop(float[], int, float[], int, float[], float[], float[], int, double, double, double, double, double, boolean)}. */
+    private static void rmsprop(float[] theta, int thetaAt, float[] g, int gAt, float[] squareAvg, float[] gradAvg,
+                                float[] buffer, int from, int to, int n, double lr, double alpha, double eps,
+                                double weightDecay, double momentum, boolean maximize) {
+        float rate = (float) lr, a = (float) alpha, rest = (float) (1 - alpha), e = (float) eps;
+        float decay = (float) weightDecay, mu = (float) momentum;
+        int bound = Math.min(to, FS.loopBound(n));
+        int i = from;
+        for (; i < bound; i += L) {
+            FloatVector p = FloatVector.fromArray(FS, theta, thetaAt + i);
+            FloatVector d = FloatVector.fromArray(FS, g, gAt + i);
+            if (maximize) {
+                d = d.neg();
+            }
+            if (weightDecay != 0) {
+                d = d.add(p.mul(decay));
+            }
+            FloatVector v = FloatVector.fromArray(FS, squareAvg, i).mul(a).add(d.mul(d).mul(rest));
+            v.intoArray(squareAvg, i);
+            if (gradAvg != null) {
+                FloatVector mean = FloatVector.fromArray(FS, gradAvg, i).mul(a).add(d.mul(rest));
+                mean.intoArray(gradAvg, i);
+                v = v.sub(mean.mul(mean));
+            }
+            FloatVector step = d.div(v.sqrt().add(e));
+            if (buffer != null) {
+                step = FloatVector.fromArray(FS, buffer, i).mul(mu).add(step);
+                step.intoArray(buffer, i);
+            }
+            p.sub(step.mul(rate)).intoArray(theta, thetaAt + i);
+        }
+        for (; i < to; i++) {
+            theta[thetaAt + i] = (float) ScalarKernels.rmspropElement(theta[thetaAt + i], g[gAt + i], squareAvg, gradAvg,
+                    buffer, i, lr, alpha, eps, weightDecay, momentum, maximize);
+        }
+    }
+
     /** Elements [from, to) of {@link #sgd(float[], int, float[], int, float[], int, double, double, double, double, boolean, boolean, boolean)}. */
     private static void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int from, int to, int n,
                             double lr, double momentum, double dampening, double weightDecay, boolean nesterov,

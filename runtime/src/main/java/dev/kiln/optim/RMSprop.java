@@ -3,6 +3,8 @@ package dev.kiln.optim;
 import dev.kiln.Tensor;
 import dev.kiln.device.cuda.CudaBackend;
 import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
 import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +94,8 @@ public final class RMSprop extends Optimizer {
         return REQUIRED_STATE_KEYS;
     }
 
+    private static final KernelProvider RMSPROP_KERNELS = Kernels.provider();
+
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (FusedUpdate.onCuda(param, grad)) {
@@ -119,7 +123,14 @@ public final class RMSprop extends Optimizer {
         Object squareAvg = FusedUpdate.state(state, "square_avg", param, 0);
         Object buffer = momentum > 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
         Object gradAvg = centered ? FusedUpdate.state(state, "grad_avg", param, 0) : null;
-
+        if (theta instanceof float[] thetaF && g instanceof float[] gF && squareAvg instanceof float[] squareF
+                && (gradAvg == null || gradAvg instanceof float[]) && (buffer == null || buffer instanceof float[])) {
+            // float32, the common case: the provider's kernel (a Vector API loop where available)
+            RMSPROP_KERNELS.rmsprop(thetaF, thetaAt, gF, gAt, squareF, (float[]) gradAvg, (float[]) buffer,
+                    param.numel(), lr, alpha, eps, weightDecay, momentum, maximize);
+            FusedUpdate.finish(param, target);
+            return;
+        }
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);

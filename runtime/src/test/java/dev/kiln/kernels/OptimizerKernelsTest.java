@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The providers' Adam and SGD steps against the scalar ones (double per element, rounded once) at
+ * The providers' Adam, SGD and RMSprop steps against the scalar ones (double per element, rounded once) at
  * awkward sizes, and the same bits from one thread or several on a parameter large enough to be split.
  */
 class OptimizerKernelsTest {
@@ -90,6 +90,51 @@ class OptimizerKernelsTest {
     }
 
     @Test
+    void everyProviderTakesRmspropsStep() {
+        // centered, momentum, weight decay, maximize
+        double[][] settings = {{0, 0, 0, 0}, {1, 0, 0, 0}, {0, 0.9, 0, 0}, {1, 0.9, 0.01, 1}, {0, 0, 0.05, 1}};
+        for (int n : UnaryKernelsTest.SIZES) {
+            for (double[] o : settings) {
+                SplittableRandom rnd = new SplittableRandom(n * 17L + (long) (o[0] + o[1] * 10 + o[2] * 100));
+                float[] theta = new float[n + 3], g = new float[n + 5];
+                float[] square = new float[n], mean = new float[n], buffer = new float[n];
+                for (int i = 0; i < theta.length; i++) {
+                    theta[i] = (float) rnd.nextDouble(-2, 2);
+                }
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = (float) rnd.nextDouble(-1, 1);
+                }
+                for (int i = 0; i < n; i++) {
+                    mean[i] = (float) rnd.nextDouble(-0.05, 0.05);
+                    square[i] = (float) rnd.nextDouble(0.01, 0.1);
+                    buffer[i] = (float) rnd.nextDouble(-0.5, 0.5);
+                }
+                boolean centered = o[0] != 0, momentum = o[1] != 0;
+                float[] expectedTheta = theta.clone(), expectedSquare = square.clone(), expectedMean = mean.clone();
+                float[] expectedBuffer = buffer.clone();
+                ScalarKernels.INSTANCE.rmsprop(expectedTheta, 3, g, 5, expectedSquare, centered ? expectedMean : null,
+                        momentum ? expectedBuffer : null, n, 0.01, 0.9, 1e-8, o[2], o[1], o[3] != 0);
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] t = theta.clone(), sq = square.clone(), me = mean.clone(), b = buffer.clone();
+                    provider.rmsprop(t, 3, g, 5, sq, centered ? me : null, momentum ? b : null, n, 0.01, 0.9, 1e-8, o[2],
+                            o[1], o[3] != 0);
+                    String what = provider.name() + " n=" + n + " settings=" + java.util.Arrays.toString(o);
+                    for (int i = 0; i < theta.length; i++) {
+                        assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
+                                within(1e-5f + 1.3e-6f * Math.abs(expectedTheta[i])));
+                    }
+                    for (int i = 0; i < n; i++) {
+                        assertThat(sq[i]).as(what + " square i=" + i).isCloseTo(expectedSquare[i], within(1e-6f));
+                        assertThat(me[i]).as(what + " mean i=" + i).isCloseTo(expectedMean[i], within(1e-6f));
+                        assertThat(b[i]).as(what + " buffer i=" + i).isCloseTo(expectedBuffer[i],
+                                within(1e-5f + 1e-6f * Math.abs(expectedBuffer[i])));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aLargeParameterGetsTheSameBitsFromEveryThreadCount() {
         int n = 3 * VectorKernels.PARALLEL_MIN_ELEMENTS + 37;
         SplittableRandom rnd = new SplittableRandom(11);
@@ -108,9 +153,11 @@ class OptimizerKernelsTest {
                 for (int threads = 1; threads <= Threads.PROCESSORS; threads++) {
                     Threads.setCount(threads);
                     float[] t = theta.clone(), mm = m.clone(), vv = v.clone(), b = new float[n];
+                    float[] sq = new float[n], me = new float[n];
                     for (int step = 0; step < 2; step++) {
                         provider.adam(t, 3, g, 5, mm, vv, n, 0.9, 0.999, 1e-3, 0.5, 1e-8, 0.01, 0.99, false);
                         provider.sgd(t, 3, g, 5, b, n, 0.1, 0.9, 0, 0.01, true, false, step == 0);
+                        provider.rmsprop(t, 3, g, 5, sq, me, b, n, 0.01, 0.9, 1e-8, 0.01, 0.5, false);
                     }
                     results[threads - 1] = t;
                 }
