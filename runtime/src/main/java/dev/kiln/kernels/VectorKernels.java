@@ -196,6 +196,13 @@ final class VectorKernels implements KernelProvider {
             VectorDotGemm.sgemm(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, BUFFERS.get().scratch);
             return;
         }
+        if (n == 1 && ldc == 1 && m > 1) {
+            // A matrix times a vector, C one contiguous column: computed as the row C^T = b^T A^T, whose
+            // m outputs fill the lanes of one row of tiles where a column would use one lane in 16.
+            // Each output is the same chain of multiply-adds over k, so the bits do not change.
+            sgemm(1, m, k, b, bOff, bCs, bRs, a, aOff, aCs, aRs, c, cOff, m);
+            return;
+        }
         int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
             sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
