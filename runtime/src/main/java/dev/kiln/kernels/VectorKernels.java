@@ -450,9 +450,9 @@ final class VectorKernels implements KernelProvider {
         r15.intoArray(dst, d + 15 * dld);
     }
 
-    /** Lanes 0-5 and 8-13 to the front: two columns of six rows out of two of eight. */
+    /** Lanes 0-5 and 8-13 to the front: two columns of six rows out of two of eight (16 lanes only). */
     private static final VectorShuffle<Float> DROP_SPARE_ROWS = VectorShuffle.fromOp(FS,
-            i -> i < 2 * MR ? i / MR * 8 + i % MR : 0);
+            i -> i < 2 * MR && L == TRANSPOSE_LANES ? i / MR * 8 + i % MR : 0);
 
     /**
      * Sixteen columns of a sliver's MR = 6 rows, rows {@code s + i ld} of A, into the packed layout
@@ -513,10 +513,10 @@ final class VectorKernels implements KernelProvider {
             }
             if (Math.abs(aRs) < Math.abs(aCs)) {
                 // A transposed (g^T of a weight's gradient): a column of the sliver is contiguous in
-                // A, so one vector load and store moves it, its spare lanes overwritten by the next
-                // column's store (the last one's land in the next sliver or the buffer's slack).
+                // A, so one vector (of at least MR lanes) moves it, its spare lanes overwritten by the
+                // next column's store (the last one's land in the next sliver or the buffer's slack).
                 int p = 0;
-                if (aRs == 1 && aCs > 0 && mr == MR) {
+                if (aRs == 1 && aCs > 0 && mr == MR && L >= MR) {
                     for (int src = rows, d = dst; p < kc && src + L <= a.length; p++, src += aCs, d += MR) {
                         FloatVector.fromArray(FS, a, src).intoArray(ap, d);
                     }
