@@ -4,8 +4,6 @@ import dev.kiln.Tensor;
 import dev.kiln.device.cuda.CudaBackend;
 import dev.kiln.device.cuda.CudaOps;
 import dev.kiln.ops.InPlace;
-import dev.kiln.kernels.KernelProvider;
-import dev.kiln.kernels.Kernels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,8 +105,6 @@ public final class Adam extends Optimizer {
     }
 
     /** Adam's step for one parameter; {@code decoupled} applies weight decay as AdamW does. */
-    private static final KernelProvider ADAM_KERNELS = Kernels.provider();
-
     static void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state, boolean decoupled) {
         if (FusedUpdate.onCuda(param, grad)) {
             updateOnDevice(group, param, grad, state, decoupled);
@@ -134,7 +130,7 @@ public final class Adam extends Optimizer {
         if (!amsgrad && theta instanceof float[] thetaF && g instanceof float[] gF && expAvg instanceof float[] mF
                 && expAvgSq instanceof float[] vF) {
             // float32, the common case: the provider's kernel (a Vector API loop where available)
-            ADAM_KERNELS.adam(thetaF, thetaAt, gF, gAt, mF, vF, param.numel(), beta1, beta2, stepSize,
+            FusedUpdate.KERNELS.adam(thetaF, thetaAt, gF, gAt, mF, vF, param.numel(), beta1, beta2, stepSize,
                     biasCorrection2Sqrt, eps, l2, shrink, maximize);
             FusedUpdate.finish(param, target);
             return;

@@ -5,6 +5,8 @@ import dev.kiln.Shape;
 import dev.kiln.Tensor;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.device.cuda.CudaOps;
+import dev.kiln.kernels.KernelProvider;
+import dev.kiln.kernels.Kernels;
 import dev.kiln.ops.Dispatch;
 import dev.kiln.ops.InPlace;
 import java.util.Arrays;
@@ -33,6 +35,8 @@ import java.util.Map;
  */
 final class FusedUpdate {
     private static final TensorAccess ACCESS = TensorAccess.get();
+    /** The kernels of the float32 steps that have one (SGD, RMSprop, Adam and AdamW): Vector API loops where available. */
+    static final KernelProvider KERNELS = Kernels.provider();
 
     private FusedUpdate() {}
 

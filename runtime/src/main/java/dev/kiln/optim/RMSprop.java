@@ -3,8 +3,6 @@ package dev.kiln.optim;
 import dev.kiln.Tensor;
 import dev.kiln.device.cuda.CudaBackend;
 import dev.kiln.device.cuda.CudaOps;
-import dev.kiln.kernels.KernelProvider;
-import dev.kiln.kernels.Kernels;
 import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +92,6 @@ public final class RMSprop extends Optimizer {
         return REQUIRED_STATE_KEYS;
     }
 
-    private static final KernelProvider RMSPROP_KERNELS = Kernels.provider();
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
@@ -126,7 +123,7 @@ public final class RMSprop extends Optimizer {
         if (theta instanceof float[] thetaF && g instanceof float[] gF && squareAvg instanceof float[] squareF
                 && (gradAvg == null || gradAvg instanceof float[]) && (buffer == null || buffer instanceof float[])) {
             // float32, the common case: the provider's kernel (a Vector API loop where available)
-            RMSPROP_KERNELS.rmsprop(thetaF, thetaAt, gF, gAt, squareF, (float[]) gradAvg, (float[]) buffer,
+            FusedUpdate.KERNELS.rmsprop(thetaF, thetaAt, gF, gAt, squareF, (float[]) gradAvg, (float[]) buffer,
                     param.numel(), lr, alpha, eps, weightDecay, momentum, maximize);
             FusedUpdate.finish(param, target);
             return;

@@ -3,8 +3,6 @@ package dev.kiln.optim;
 import dev.kiln.Tensor;
 import dev.kiln.device.cuda.CudaBackend;
 import dev.kiln.device.cuda.CudaOps;
-import dev.kiln.kernels.KernelProvider;
-import dev.kiln.kernels.Kernels;
 import dev.kiln.ops.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +88,6 @@ public final class SGD extends Optimizer {
         return STATE_KEYS;
     }
 
-    private static final KernelProvider SGD_KERNELS = Kernels.provider();
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
@@ -117,7 +114,7 @@ public final class SGD extends Optimizer {
         Object buffer = momentum != 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
         if (theta instanceof float[] thetaF && g instanceof float[] gF && (buffer == null || buffer instanceof float[])) {
             // float32, the common case: the provider's kernel (a Vector API loop where available)
-            SGD_KERNELS.sgd(thetaF, thetaAt, gF, gAt, (float[]) buffer, param.numel(), lr, momentum, dampening,
+            FusedUpdate.KERNELS.sgd(thetaF, thetaAt, gF, gAt, (float[]) buffer, param.numel(), lr, momentum, dampening,
                     weightDecay, nesterov, maximize, firstStep);
             FusedUpdate.finish(param, target);
             return;
