@@ -19,17 +19,8 @@ class OptimizerKernelsTest {
             for (boolean maximize : new boolean[] {false, true}) {
                 for (double l2 : new double[] {0, 0.01}) {
                     SplittableRandom rnd = new SplittableRandom(n * 7L + (maximize ? 1 : 0) + (l2 > 0 ? 2 : 0));
-                    float[] theta = new float[n + 3], g = new float[n + 5], m = new float[n], v = new float[n];
-                    for (int i = 0; i < theta.length; i++) {
-                        theta[i] = (float) rnd.nextDouble(-2, 2);
-                    }
-                    for (int i = 0; i < g.length; i++) {
-                        g[i] = (float) rnd.nextDouble(-1, 1);
-                    }
-                    for (int i = 0; i < n; i++) {
-                        m[i] = (float) rnd.nextDouble(-0.1, 0.1);
-                        v[i] = (float) rnd.nextDouble(0, 0.01);
-                    }
+                    float[] theta = uniform(rnd, n + 3, -2, 2), g = uniform(rnd, n + 5, -1, 1);
+                    float[] m = uniform(rnd, n, -0.1, 0.1), v = uniform(rnd, n, 0, 0.01);
                     float[] expectedTheta = theta.clone(), expectedM = m.clone(), expectedV = v.clone();
                     ScalarKernels.INSTANCE.adam(expectedTheta, 3, g, 5, expectedM, expectedV, n, 0.9, 0.999, 1e-3 / 0.19,
                             Math.sqrt(1 - 0.999 * 0.999), 1e-8, l2, 0.99, maximize);
@@ -59,16 +50,8 @@ class OptimizerKernelsTest {
         for (int n : UnaryKernelsTest.SIZES) {
             for (double[] o : settings) {
                 SplittableRandom rnd = new SplittableRandom(n * 13L + (long) (o[0] * 10 + o[3] * 100));
-                float[] theta = new float[n + 3], g = new float[n + 5], buffer = new float[n];
-                for (int i = 0; i < theta.length; i++) {
-                    theta[i] = (float) rnd.nextDouble(-2, 2);
-                }
-                for (int i = 0; i < g.length; i++) {
-                    g[i] = (float) rnd.nextDouble(-1, 1);
-                }
-                for (int i = 0; i < n; i++) {
-                    buffer[i] = (float) rnd.nextDouble(-0.5, 0.5);
-                }
+                float[] theta = uniform(rnd, n + 3, -2, 2), g = uniform(rnd, n + 5, -1, 1);
+                float[] buffer = uniform(rnd, n, -0.5, 0.5);
                 boolean momentum = o[0] != 0;
                 float[] expectedTheta = theta.clone(), expectedBuffer = buffer.clone();
                 ScalarKernels.INSTANCE.sgd(expectedTheta, 3, g, 5, momentum ? expectedBuffer : null, n, 0.1, o[0], o[1],
@@ -96,19 +79,9 @@ class OptimizerKernelsTest {
         for (int n : UnaryKernelsTest.SIZES) {
             for (double[] o : settings) {
                 SplittableRandom rnd = new SplittableRandom(n * 17L + (long) (o[0] + o[1] * 10 + o[2] * 100));
-                float[] theta = new float[n + 3], g = new float[n + 5];
-                float[] square = new float[n], mean = new float[n], buffer = new float[n];
-                for (int i = 0; i < theta.length; i++) {
-                    theta[i] = (float) rnd.nextDouble(-2, 2);
-                }
-                for (int i = 0; i < g.length; i++) {
-                    g[i] = (float) rnd.nextDouble(-1, 1);
-                }
-                for (int i = 0; i < n; i++) {
-                    mean[i] = (float) rnd.nextDouble(-0.05, 0.05);
-                    square[i] = (float) rnd.nextDouble(0.01, 0.1);
-                    buffer[i] = (float) rnd.nextDouble(-0.5, 0.5);
-                }
+                float[] theta = uniform(rnd, n + 3, -2, 2), g = uniform(rnd, n + 5, -1, 1);
+                float[] square = uniform(rnd, n, 0.01, 0.1), mean = uniform(rnd, n, -0.05, 0.05);
+                float[] buffer = uniform(rnd, n, -0.5, 0.5);
                 boolean centered = o[0] != 0, momentum = o[1] != 0;
                 float[] expectedTheta = theta.clone(), expectedSquare = square.clone(), expectedMean = mean.clone();
                 float[] expectedBuffer = buffer.clone();
@@ -138,13 +111,7 @@ class OptimizerKernelsTest {
     void aLargeParameterGetsTheSameBitsFromEveryThreadCount() {
         int n = 3 * VectorKernels.PARALLEL_MIN_ELEMENTS + 37;
         SplittableRandom rnd = new SplittableRandom(11);
-        float[] theta = new float[n + 3], g = new float[n + 5], m = new float[n], v = new float[n];
-        for (int i = 0; i < theta.length; i++) {
-            theta[i] = (float) rnd.nextDouble(-2, 2);
-        }
-        for (int i = 0; i < g.length; i++) {
-            g[i] = (float) rnd.nextDouble(-1, 1);
-        }
+        float[] theta = uniform(rnd, n + 3, -2, 2), g = uniform(rnd, n + 5, -1, 1), m = new float[n], v = new float[n];
         assumeTrue(Threads.PROCESSORS > 1, "one processor: a step is never split");
         int before = Threads.count();
         try {
@@ -168,5 +135,14 @@ class OptimizerKernelsTest {
         } finally {
             Threads.setCount(before);
         }
+    }
+
+    /** n floats drawn uniformly from [lo, hi). */
+    private static float[] uniform(SplittableRandom rnd, int n, double lo, double hi) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) rnd.nextDouble(lo, hi);
+        }
+        return values;
     }
 }
