@@ -96,6 +96,15 @@ public interface KernelProvider {
                  int n, double lr, double alpha, double eps, double weightDecay, double momentum, boolean maximize);
 
     /**
+     * Adagrad's step on {@code n} float32 elements, in place, as {@code torch.optim.Adagrad} defines
+     * it: {@code d = (maximize ? -g : g) + weightDecay * theta}, {@code sum += d^2},
+     * {@code theta -= lr * d / (sqrt(sum) + eps)}, with {@code lr} already decayed for this step.
+     * Precision as in {@link #sgd}.
+     */
+    void adagrad(float[] theta, int thetaAt, float[] g, int gAt, float[] sum, int n, double lr, double eps,
+                 double weightDecay, boolean maximize);
+
+    /**
      * Adam's step on {@code n} float32 elements, in place: with {@code p = theta * shrink} and
      * {@code d = (maximize ? -g : g) + l2 * p}, {@code m = beta1 m + (1 - beta1) d},
      * {@code v = beta2 v + (1 - beta2) d^2} and {@code theta = p - stepSize * m / (sqrt(v) / bc2Sqrt + eps)}.

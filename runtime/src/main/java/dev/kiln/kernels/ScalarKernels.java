@@ -312,6 +312,27 @@ final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public void adagrad(float[] theta, int thetaAt, float[] g, int gAt, float[] sum, int n, double lr, double eps,
+                        double weightDecay, boolean maximize) {
+        for (int i = 0; i < n; i++) {
+            theta[thetaAt + i] = (float) adagradElement(theta[thetaAt + i], g[gAt + i], sum, i, lr, eps, weightDecay,
+                    maximize);
+        }
+    }
+
+    /** One element of {@link #adagrad}, in double, updating sum[i]; the new parameter value. */
+    static double adagradElement(double p, float gradient, float[] sum, int i, double lr, double eps,
+                                 double weightDecay, boolean maximize) {
+        double d = maximize ? -gradient : gradient;
+        if (weightDecay != 0) {
+            d += weightDecay * p;
+        }
+        double s = sum[i] + d * d;
+        sum[i] = (float) s;
+        return p - lr * d / (Math.sqrt(s) + eps);
+    }
+
+    @Override
     public void adam(float[] theta, int thetaAt, float[] g, int gAt, float[] m, float[] v, int n, double beta1,
                      double beta2, double stepSize, double bc2Sqrt, double eps, double l2, double shrink,
                      boolean maximize) {

@@ -1750,6 +1750,44 @@ final class VectorKernels implements KernelProvider {
         }
     }
 
+    /** As {@link #adam(float[], int, float[], int, float[], float[], int, double, double, double, double, double, double, double, boolean)}, split the same way. */
+    @Override
+    public void adagrad(float[] theta, int thetaAt, float[] g, int gAt, float[] sum, int n, double lr, double eps,
+                        double weightDecay, boolean maximize) {
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            adagrad(theta, thetaAt, g, gAt, sum, 0, n, n, lr, eps, weightDecay, maximize);
+            return;
+        }
+        Threads.run(parts, t -> adagrad(theta, thetaAt, g, gAt, sum, partStart(t, parts, n), partStart(t + 1, parts, n),
+                n, lr, eps, weightDecay, maximize));
+    }
+
+    /** Elements [from, to) of {@link #adagrad(float[], int, float[], int, float[], int, double, double, double, boolean)}. */
+    private static void adagrad(float[] theta, int thetaAt, float[] g, int gAt, float[] sum, int from, int to, int n,
+                                double lr, double eps, double weightDecay, boolean maximize) {
+        float rate = (float) lr, e = (float) eps, decay = (float) weightDecay;
+        int bound = Math.min(to, FS.loopBound(n));
+        int i = from;
+        for (; i < bound; i += L) {
+            FloatVector p = FloatVector.fromArray(FS, theta, thetaAt + i);
+            FloatVector d = FloatVector.fromArray(FS, g, gAt + i);
+            if (maximize) {
+                d = d.neg();
+            }
+            if (weightDecay != 0) {
+                d = d.add(p.mul(decay));
+            }
+            FloatVector s = FloatVector.fromArray(FS, sum, i).add(d.mul(d));
+            s.intoArray(sum, i);
+            p.sub(d.mul(rate).div(s.sqrt().add(e))).intoArray(theta, thetaAt + i);
+        }
+        for (; i < to; i++) {
+            theta[thetaAt + i] = (float) ScalarKernels.adagradElement(theta[thetaAt + i], g[gAt + i], sum, i, lr, eps,
+                    weightDecay, maximize);
+        }
+    }
+
     /** Elements [from, to) of {@link #sgd(float[], int, float[], int, float[], int, double, double, double, double, boolean, boolean, boolean)}. */
     private static void sgd(float[] theta, int thetaAt, float[] g, int gAt, float[] buffer, int from, int to, int n,
                             double lr, double momentum, double dampening, double weightDecay, boolean nesterov,

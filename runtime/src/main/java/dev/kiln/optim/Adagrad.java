@@ -120,7 +120,12 @@ public final class Adagrad extends Optimizer {
         double clr = lr / (1 + (t - 1) * group.getDouble("lr_decay"));
         boolean maximize = group.getBoolean("maximize");
         Object sum = FusedUpdate.state(state, "sum", param, group.getDouble("initial_accumulator_value"));
-
+        if (theta instanceof float[] thetaF && g instanceof float[] gF && sum instanceof float[] sumF) {
+            // float32, the common case: the provider's kernel (a Vector API loop where available)
+            FusedUpdate.KERNELS.adagrad(thetaF, thetaAt, gF, gAt, sumF, param.numel(), clr, eps, weightDecay, maximize);
+            FusedUpdate.finish(param, target);
+            return;
+        }
         for (int i = 0, n = param.numel(); i < n; i++) {
             double p = FusedUpdate.get(theta, thetaAt + i);
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);

@@ -35,7 +35,7 @@ import java.util.Map;
  */
 final class FusedUpdate {
     private static final TensorAccess ACCESS = TensorAccess.get();
-    /** The kernels of the float32 steps that have one (SGD, RMSprop, Adam and AdamW): Vector API loops where available. */
+    /** The kernels of the float32 steps (SGD, RMSprop, Adagrad, and Adam and AdamW without amsgrad): Vector API loops where available. */
     static final KernelProvider KERNELS = Kernels.provider();
 
     private FusedUpdate() {}

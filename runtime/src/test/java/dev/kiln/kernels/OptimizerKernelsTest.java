@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The providers' Adam, SGD and RMSprop steps against the scalar ones (double per element, rounded once) at
+ * The providers' Adam, SGD, RMSprop and Adagrad steps against the scalar ones (double per element, rounded once) at
  * awkward sizes, and the same bits from one thread or several on a parameter large enough to be split.
  */
 class OptimizerKernelsTest {
@@ -108,6 +108,34 @@ class OptimizerKernelsTest {
     }
 
     @Test
+    void everyProviderTakesAdagradsStep() {
+        for (int n : UnaryKernelsTest.SIZES) {
+            for (boolean maximize : new boolean[] {false, true}) {
+                for (double weightDecay : new double[] {0, 0.01}) {
+                    SplittableRandom rnd = new SplittableRandom(n * 19L + (maximize ? 1 : 0) + (weightDecay > 0 ? 2 : 0));
+                    float[] theta = uniform(rnd, n + 3, -2, 2), g = uniform(rnd, n + 5, -1, 1);
+                    float[] sum = uniform(rnd, n, 0, 0.5);
+                    float[] expectedTheta = theta.clone(), expectedSum = sum.clone();
+                    ScalarKernels.INSTANCE.adagrad(expectedTheta, 3, g, 5, expectedSum, n, 0.01, 1e-10, weightDecay, maximize);
+                    for (KernelProvider provider : GemmKernelsTest.providers()) {
+                        float[] t = theta.clone(), s = sum.clone();
+                        provider.adagrad(t, 3, g, 5, s, n, 0.01, 1e-10, weightDecay, maximize);
+                        String what = provider.name() + " n=" + n + " maximize=" + maximize + " weightDecay=" + weightDecay;
+                        for (int i = 0; i < theta.length; i++) {
+                            assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
+                                    within(1e-5f + 1.3e-6f * Math.abs(expectedTheta[i])));
+                        }
+                        for (int i = 0; i < n; i++) {
+                            assertThat(s[i]).as(what + " sum i=" + i).isCloseTo(expectedSum[i],
+                                    within(1e-6f + 1e-6f * Math.abs(expectedSum[i])));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aLargeParameterGetsTheSameBitsFromEveryThreadCount() {
         int n = 3 * VectorKernels.PARALLEL_MIN_ELEMENTS + 37;
         SplittableRandom rnd = new SplittableRandom(11);
@@ -125,6 +153,7 @@ class OptimizerKernelsTest {
                         provider.adam(t, 3, g, 5, mm, vv, n, 0.9, 0.999, 1e-3, 0.5, 1e-8, 0.01, 0.99, false);
                         provider.sgd(t, 3, g, 5, b, n, 0.1, 0.9, 0, 0.01, true, false, step == 0);
                         provider.rmsprop(t, 3, g, 5, sq, me, b, n, 0.01, 0.9, 1e-8, 0.01, 0.5, false);
+                        provider.adagrad(t, 3, g, 5, sq, n, 0.01, 1e-10, 0.01, true);
                     }
                     results[threads - 1] = t;
                 }
