@@ -31,6 +31,19 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
         List<Op.Elementwise> pointwise();
     }
 
+    /** A block of one operation ({@code from}) with no element pass of its own: it writes value {@code from + 1}. */
+    public sealed interface SingleOp extends Block {
+        @Override
+        default int to() {
+            return from() + 1;
+        }
+
+        @Override
+        default List<Op.Elementwise> pointwise() {
+            return List.of();
+        }
+    }
+
     /** Elementwise operations in one loop over value {@code from}'s elements (values from+1 ... to). */
     public record Elementwise(int from, int to, List<Op.Elementwise> pointwise) implements Block {
         public Elementwise {
@@ -65,46 +78,16 @@ public record Fusion(List<Block> blocks, SortedSet<Integer> stored) {
     }
 
     /** Softmax or log-softmax over each row (operation {@code from}). */
-    public record RowSoftmax(int from, Op.Softmax softmax) implements Block {
-        @Override
-        public int to() {
-            return from + 1;
-        }
-
-        @Override
-        public List<Op.Elementwise> pointwise() {
-            return List.of();
-        }
-    }
+    public record RowSoftmax(int from, Op.Softmax softmax) implements SingleOp {}
 
     /** A sum or mean over all elements or each row (operation {@code from}). */
-    public record Reduction(int from, Op.Reduce reduce) implements Block {
-        @Override
-        public int to() {
-            return from + 1;
-        }
-
-        @Override
-        public List<Op.Elementwise> pointwise() {
-            return List.of();
-        }
-    }
+    public record Reduction(int from, Op.Reduce reduce) implements SingleOp {}
 
     /**
      * The start of a second branch (operation {@code from}): value {@code to} is a copy of the earlier
      * value {@code branch.value()}, so the blocks after it read that one.
      */
-    public record Restart(int from, Op.Branch branch) implements Block {
-        @Override
-        public int to() {
-            return from + 1;
-        }
-
-        @Override
-        public List<Op.Elementwise> pointwise() {
-            return List.of();
-        }
-    }
+    public record Restart(int from, Op.Branch branch) implements SingleOp {}
 
     /** Whether {@code op} runs as a {@link Vectorised} pass rather than inside a fused loop. */
     private static boolean vectorised(Op op) {
