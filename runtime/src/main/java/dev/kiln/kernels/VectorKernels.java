@@ -99,8 +99,11 @@ final class VectorKernels implements KernelProvider {
     static final int DOT_MAX_K = 2048;
 
     /**
-     * Elements of a parameter, per kernel thread, from which an optimizer step is split over the
-     * threads: about 65,000, some tens of microseconds of work, well above the cost of a hand-off.
+     * Elements per kernel thread from which an optimizer step, an activation pass (forward or
+     * backward) or a bias addition is split over the threads: about 65,000, some tens of
+     * microseconds of work, well above the cost of a hand-off to a polling thread (see
+     * {@link Threads#SPIN_NANOS}). Each part is a range of whole vectors (of whole rows for the
+     * bias), so every element goes through the same arithmetic whatever the thread count.
      */
     static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
 
@@ -1483,8 +1486,18 @@ final class VectorKernels implements KernelProvider {
     @Override
     public void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n) {
         ScalarKernels.requireFromOutput(f);
-        int bound = FS.loopBound(n);
-        int i = 0;
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            unaryBackward(f, y, g, out, 0, n);
+            return;
+        }
+        Threads.run(parts, t -> unaryBackward(f, y, g, out, partStart(t, parts, n), partStart(t + 1, parts, n)));
+    }
+
+    /** Elements [from, to) of {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)}; from is a multiple of L. */
+    private static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int from, int to) {
+        int bound = from + FS.loopBound(to - from);
+        int i = from;
         switch (f) {
             case EXP -> {
                 for (; i < bound; i += L) {
@@ -1514,7 +1527,7 @@ final class VectorKernels implements KernelProvider {
             }
             case LOG -> throw new AssertionError("checked above");
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             out[i] = (float) (g[i] * f.derivativeAt(y[i]));
         }
     }
@@ -1522,8 +1535,18 @@ final class VectorKernels implements KernelProvider {
     @Override
     public void unary(UnaryFunction f, float[] x, float[] out) {
         int n = x.length;
-        int bound = FS.loopBound(n);
-        int i = 0;
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            unary(f, x, out, 0, n);
+            return;
+        }
+        Threads.run(parts, t -> unary(f, x, out, partStart(t, parts, n), partStart(t + 1, parts, n)));
+    }
+
+    /** Elements [from, to) of {@link #unary(UnaryFunction, float[], float[])}; from is a multiple of L. */
+    private static void unary(UnaryFunction f, float[] x, float[] out, int from, int to) {
+        int bound = from + FS.loopBound(to - from);
+        int i = from;
         switch (f) {
             case EXP -> {
                 for (; i < bound; i += L) {
@@ -1554,7 +1577,7 @@ final class VectorKernels implements KernelProvider {
                 }
             }
         }
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             out[i] = (float) f.apply(x[i]);
         }
     }
@@ -1627,8 +1650,18 @@ final class VectorKernels implements KernelProvider {
             addNarrowRowVector(out, row, rows, cols);
             return;
         }
+        int parts = elementwiseParts(rows * cols);
+        if (parts <= 1) {
+            addRowVector(out, row, 0, rows, cols);
+            return;
+        }
+        Threads.run(parts, t -> addRowVector(out, row, t * rows / parts, (t + 1) * rows / parts, cols));
+    }
+
+    /** Rows [from, to) of {@link #addRowVector(float[], float[], int, int)}. */
+    private static void addRowVector(float[] out, float[] row, int from, int to, int cols) {
         int bound = FS.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             int base = r * cols;
             int c = 0;
             for (; c < bound; c += L) {
@@ -1674,7 +1707,7 @@ final class VectorKernels implements KernelProvider {
                 n, beta1, beta2, stepSize, bc2Sqrt, eps, l2, shrink, maximize));
     }
 
-    /** Into how many parts an optimizer step on n elements is split: one below {@link #PARALLEL_MIN_ELEMENTS} per thread. */
+    /** Into how many parts a pass over n elements is split: one below {@link #PARALLEL_MIN_ELEMENTS} per thread. */
     private static int elementwiseParts(int n) {
         return Math.max(1, Math.min(Threads.count(), n / PARALLEL_MIN_ELEMENTS));
     }

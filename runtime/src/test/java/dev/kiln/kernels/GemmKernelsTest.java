@@ -60,11 +60,21 @@ class GemmKernelsTest {
         return out.stream();
     }
 
-    /** A matrix of rows x cols stored at an offset in a larger array, plain (row-major) or transposed (column-major). */
+    /**
+     * A matrix of rows x cols stored at an offset in a larger array, plain (row-major) or transposed
+     * (column-major). The cells before and after the matrix hold NaN, so a kernel that lets an
+     * element outside the matrix reach C fails the check; with no cells after it, the array ends with
+     * the matrix, so kernels that read whole vectors must stop at its end.
+     */
     record Operand(float[] data, int off, int rs, int cs, int rows, int cols) {
         static Operand random(SplittableRandom rnd, int rows, int cols, boolean transposed, int off) {
-            float[] data = new float[off + rows * cols + 5];
-            for (int i = 0; i < data.length; i++) {
+            return random(rnd, rows, cols, transposed, off, 0);
+        }
+
+        static Operand random(SplittableRandom rnd, int rows, int cols, boolean transposed, int off, int after) {
+            float[] data = new float[off + rows * cols + after];
+            java.util.Arrays.fill(data, Float.NaN);
+            for (int i = off; i < off + rows * cols; i++) {
                 data[i] = (float) (rnd.nextDouble() * 2 - 1);
             }
             return transposed ? new Operand(data, off, 1, rows, rows, cols) : new Operand(data, off, cols, 1, rows, cols);
@@ -79,12 +89,15 @@ class GemmKernelsTest {
     @MethodSource("shapes")
     void sgemmMatchesNaiveProduct(int m, int n, int k) {
         SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
-        for (boolean ta : new boolean[] {false, true}) {
+        // A transposed twice: ending its array, and followed by NaN cells (tiles over a transposed A
+        // read past its last rows, into lanes that are never stored)
+        for (int layout = 0; layout < 3; layout++) {
+            boolean ta = layout > 0;
             for (boolean tb : new boolean[] {false, true}) {
-                Operand a = Operand.random(rnd, m, k, ta, 3);
+                Operand a = Operand.random(rnd, m, k, ta, 3, layout == 2 ? 7 : 0);
                 Operand b = Operand.random(rnd, k, n, tb, 11);
                 for (KernelProvider provider : providers()) {
-                    check(provider, a, b, m, n, k, "A" + (ta ? "^T" : "") + " B" + (tb ? "^T" : ""));
+                    check(provider, a, b, m, n, k, "A" + (ta ? "^T" : "") + (layout == 2 ? "+NaN" : "") + " B" + (tb ? "^T" : ""));
                 }
             }
         }

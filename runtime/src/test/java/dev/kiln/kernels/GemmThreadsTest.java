@@ -123,6 +123,59 @@ class GemmThreadsTest {
         assertThat(threads.all()).filteredOn(t -> t != Thread.currentThread()).allMatch(Thread::isDaemon);
     }
 
+    /**
+     * Callers on several threads at once, back to back (so the pool is polling, not parked), each
+     * with more parts than the pool has threads: every call runs each of its parts exactly once and
+     * returns only after all of them.
+     */
+    @Test
+    void concurrentCallersEachRunAllTheirParts() throws InterruptedException {
+        int callers = 4, calls = 3000, parts = Threads.PROCESSORS + 2;
+        AtomicInteger wrong = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < callers; c++) {
+            Thread t = new Thread(() -> {
+                for (int call = 0; call < calls; call++) {
+                    AtomicInteger[] ran = new AtomicInteger[parts];
+                    for (int i = 0; i < parts; i++) {
+                        ran[i] = new AtomicInteger();
+                    }
+                    Threads.run(parts, i -> ran[i].incrementAndGet());
+                    for (AtomicInteger r : ran) {
+                        if (r.get() != 1) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(wrong).as("parts not run exactly once before their call returned").hasValue(0);
+    }
+
+    /** An interrupted caller still waits for its parts (their output would be half-written), and keeps its interrupt. */
+    @Test
+    void anInterruptedCallerWaitsForItsPartsAndKeepsTheInterrupt() {
+        AtomicInteger finished = new AtomicInteger();
+        Thread.currentThread().interrupt();
+        try {
+            Threads.run(2, i -> {
+                if (i == 1) {
+                    // longer than the caller polls before parking
+                    java.util.concurrent.locks.LockSupport.parkNanos(20 * Threads.SPIN_NANOS);
+                }
+                finished.incrementAndGet();
+            });
+            assertThat(finished).hasValue(2);
+        } finally {
+            assertThat(Thread.interrupted()).as("the caller's interrupt flag").isTrue();
+        }
+    }
+
     @Test
     void aFailingPartFailsTheCallAfterAllPartsRan() {
         AtomicInteger ran = new AtomicInteger();

@@ -2,6 +2,7 @@ package dev.kiln.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 
@@ -172,6 +173,64 @@ class UnaryKernelsTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Passes over at least {@link VectorKernels#PARALLEL_MIN_ELEMENTS} elements per thread are split
+     * over the kernel threads; every element must come out as from one thread, including those of
+     * the scalar tail and of the rows each part starts with (a ragged row length, 517).
+     */
+    @Test
+    void largePassesGetTheSameBitsFromEveryThreadCount() {
+        assumeTrue(Threads.PROCESSORS > 1, "one processor: a pass is never split");
+        int cols = 517, rows = 3 * VectorKernels.PARALLEL_MIN_ELEMENTS / cols + 1, n = rows * cols;
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] x = new float[n], y = new float[n], g = new float[n], bias = new float[cols];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextDouble(-20, 20);
+            y[i] = x[i] / 20;
+            g[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        for (int c = 0; c < cols; c++) {
+            bias[c] = (float) rnd.nextDouble(-1, 1);
+        }
+        int before = Threads.count();
+        try {
+            for (KernelProvider provider : GemmKernelsTest.providers()) {
+                float[][] first = null;
+                for (int threads = 1; threads <= Threads.PROCESSORS; threads++) {
+                    Threads.setCount(threads);
+                    // The forward pass of RELU only: the Vector API's EXP, LOG and TANH may round
+                    // differently before C2 compiles the loop than after, whatever the threads. The
+                    // backward passes are plain arithmetic on a given output (x / 20, in (-1, 1)).
+                    float[][] results = new float[UnaryFunction.values().length + 1][];
+                    int r = 0;
+                    float[] relu = new float[n];
+                    provider.unary(UnaryFunction.RELU, x, relu);
+                    results[r++] = relu;
+                    for (UnaryFunction f : UnaryFunction.values()) {
+                        if (f != UnaryFunction.LOG) {
+                            float[] grad = new float[n];
+                            provider.unaryBackward(f, y, g, grad, n);
+                            results[r++] = grad;
+                        }
+                    }
+                    float[] biased = x.clone();
+                    provider.addRowVector(biased, bias, rows, cols);
+                    results[r] = biased;
+                    if (first == null) {
+                        first = results;
+                    } else {
+                        for (int i = 0; i < results.length; i++) {
+                            assertThat(results[i]).as("%s, %d threads, result %d", provider.name(), threads, i)
+                                    .isEqualTo(first[i]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Threads.setCount(before);
         }
     }
 
