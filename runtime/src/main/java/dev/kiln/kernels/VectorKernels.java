@@ -1855,7 +1855,10 @@ final class VectorKernels implements KernelProvider {
                              int n, double beta1, double beta2, double stepSize, double bc2Sqrt, double eps, double l2,
                              double shrink, boolean maximize) {
         float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
-        float step = (float) stepSize, bc2 = (float) bc2Sqrt, e = (float) eps, decay = (float) l2, s = (float) shrink;
+        float decay = (float) l2, s = (float) shrink;
+        // step m / (sqrt(v) / bc2 + eps) as (step bc2) m / (sqrt(v) + eps bc2): one division per
+        // element instead of two, which share the divider with the square root and bound the loop
+        float stepBc2 = (float) (stepSize * bc2Sqrt), epsBc2 = (float) (eps * bc2Sqrt);
         int bound = Math.min(to, FS.loopBound(n));
         int i = from;
         for (; i < bound; i += L) {
@@ -1871,8 +1874,7 @@ final class VectorKernels implements KernelProvider {
             FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(d.mul(d).mul(c2));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
-            FloatVector denominator = vi.sqrt().div(bc2).add(e);
-            p.sub(mi.mul(step).div(denominator)).intoArray(theta, thetaAt + i);
+            p.sub(mi.mul(stepBc2).div(vi.sqrt().add(epsBc2))).intoArray(theta, thetaAt + i);
         }
         for (; i < to; i++) {
             theta[thetaAt + i] = (float) ScalarKernels.adamElement(theta, thetaAt + i, g[gAt + i], m, v, i, beta1, beta2,
