@@ -1630,8 +1630,8 @@ final class VectorKernels implements KernelProvider {
     private static void addNarrowRowVector(float[] out, float[] row, int rows, int cols) {
         int period = cols * L;
         float[] tiled = BUFFERS.get().tiled;
-        for (int p = 0; p < period; p++) {
-            tiled[p] = row[p % cols];
+        for (int r = 0; r < L; r++) {
+            System.arraycopy(row, 0, tiled, r * cols, cols);
         }
         int end = rows * cols, at = 0;
         for (int whole = rows / L * period; at < whole; at += period) {
@@ -1639,8 +1639,12 @@ final class VectorKernels implements KernelProvider {
                 FloatVector.fromArray(FS, out, at + v).add(FloatVector.fromArray(FS, tiled, v)).intoArray(out, at + v);
             }
         }
-        for (; at < end; at++) {
-            out[at] += row[at % cols];
+        // the rows after the last whole period (row by row: an index % cols per element would cost
+        // an integer division each)
+        for (; at < end; at += cols) {
+            for (int c = 0; c < cols; c++) {
+                out[at + c] += row[c];
+            }
         }
     }
 

@@ -136,12 +136,18 @@ final class VectorRowKernels {
                         FloatVector.fromArray(FS, x, at + v).add(FloatVector.fromArray(FS, acc, v)).intoArray(acc, v);
                     }
                 }
-                for (int p = 0; p < period; p++) {
-                    totals[p % inner] += acc[p];
+                // lane by lane in order, row by row (an index % inner per element would cost an
+                // integer division each, more than the block's additions)
+                for (int p = 0; p < period; p += inner) {
+                    for (int c = 0; c < inner; c++) {
+                        totals[c] += acc[p + c];
+                    }
                 }
             }
-            for (int at = base + wholeBlocks * period, end = base + n * inner; at < end; at++) {
-                totals[(at - base) % inner] += x[at];
+            for (int at = base + wholeBlocks * period, end = base + n * inner; at < end; at += inner) {
+                for (int c = 0; c < inner; c++) {
+                    totals[c] += x[at + c];
+                }
             }
             for (int i = 0; i < inner; i++) {
                 out[o * inner + i] = (float) totals[i];
