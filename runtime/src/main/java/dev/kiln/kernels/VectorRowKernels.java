@@ -129,12 +129,14 @@ final class VectorRowKernels {
             int base = o * n * inner;
             for (int b0 = 0; b0 < wholeBlocks; b0 += BLOCK / L) {
                 int b1 = Math.min(wholeBlocks, b0 + BLOCK / L);
-                java.util.Arrays.fill(acc, 0, period, 0f);
-                for (int b = b0; b < b1; b++) {
-                    int at = base + b * period;
-                    for (int v = 0; v < period; v += L) {
-                        FloatVector.fromArray(FS, x, at + v).add(FloatVector.fromArray(FS, acc, v)).intoArray(acc, v);
+                // each vector of the period summed down the block in a register, then stored once:
+                // an accumulator kept in memory would make every addition wait for the store before it
+                for (int v = 0; v < period; v += L) {
+                    FloatVector sum = FloatVector.zero(FS);
+                    for (int b = b0, at = base + b0 * period + v; b < b1; b++, at += period) {
+                        sum = sum.add(FloatVector.fromArray(FS, x, at));
                     }
+                    sum.intoArray(acc, v);
                 }
                 // lane by lane in order, row by row (an index % inner per element would cost an
                 // integer division each, more than the block's additions)
