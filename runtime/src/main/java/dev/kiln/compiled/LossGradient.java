@@ -147,17 +147,21 @@ public final class LossGradient {
                 }
                 double scale = 1.0 / (mean ? counted : 1);
                 KERNELS.unary(UnaryFunction.EXP, grad, grad);
-                float s = (float) scale;
+                // accepts() took only targets with a counted row, so the scale is finite and the
+                // zeroed rows stay zero
                 for (int r = 0; r < rows; r++) {
                     int row = r * cols;
                     if (t[r] == ignoreIndex) {
                         Arrays.fill(grad, row, row + cols, 0f);
-                        continue;
+                    } else {
+                        grad[row + (int) t[r]] -= 1f;
                     }
-                    grad[row + (int) t[r]] -= 1f;
-                    for (int j = row; j < row + cols; j++) {
-                        grad[j] *= s;
-                    }
+                }
+                // the scale in one pass over the whole array, which C2 vectorises, rather than row by
+                // row over a few classes each
+                float s = (float) scale;
+                for (int i = 0; i < size; i++) {
+                    grad[i] *= s;
                 }
                 yield sum * scale;
             }
