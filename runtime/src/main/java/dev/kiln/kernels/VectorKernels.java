@@ -269,11 +269,20 @@ final class VectorKernels implements KernelProvider {
         return nr <= L ? L : nr <= 2 * L ? 2 * L : NR;
     }
 
-    /** A tile of A read through its strides and nr <= NR columns of B: as many vectors wide as nr needs, one, two or all four. */
+    /**
+     * A tile of A read through its strides and nr <= NR columns of B: as many vectors wide as nr
+     * needs, one, two or all four; one or two vectors wide, half as tall when at most MR / 2 rows are
+     * left.
+     */
     private static void stileEdge(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                   float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
-        if (nr <= L) {
+        boolean shortTile = mr <= MR / 2;
+        if (nr <= L && shortTile) {
+            stileNarrowShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else if (nr <= L) {
             stileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else if (nr <= 2 * L && shortTile) {
+            stileHalfShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else if (nr <= 2 * L) {
             stileHalf(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else {
@@ -932,6 +941,62 @@ final class VectorKernels implements KernelProvider {
         c41.intoArray(scratch, 4 * NR + L);
         c50.intoArray(scratch, 5 * NR);
         c51.intoArray(scratch, 5 * NR + L);
+        merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+    }
+
+    /**
+     * {@link #stileNarrow} for the last mr <= MR / 2 rows of a product: three accumulators instead of
+     * six, so that the last row of a weight gradient (13 = 6 + 6 + 1 rows over k = 500) does not cost
+     * six rows' multiply-adds. Rows past mr repeat the last; the tile goes into C through scratch.
+     * Each element is the same chain of multiply-adds as in the full tile, so the bits do not change.
+     */
+    private static void stileNarrowShort(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase,
+                                         int bRs, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                         float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
+            c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
+            c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
+        }
+        c0.intoArray(scratch, 0);
+        c1.intoArray(scratch, NR);
+        c2.intoArray(scratch, 2 * NR);
+        merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+    }
+
+    /** {@link #stileHalf} for the last mr <= MR / 2 rows of a product, as {@link #stileNarrowShort} is for {@link #stileNarrow}. */
+    private static void stileHalfShort(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase,
+                                       int bRs, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                       float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c10 = FloatVector.zero(FS);
+        FloatVector c11 = FloatVector.zero(FS), c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + pa]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + pa]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + pa]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+        }
+        c00.intoArray(scratch, 0);
+        c01.intoArray(scratch, L);
+        c10.intoArray(scratch, NR);
+        c11.intoArray(scratch, NR + L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
         merge(scratch, c, cBase, ldc, mr, nr, accumulate);
     }
 
