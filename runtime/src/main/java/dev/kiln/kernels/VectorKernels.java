@@ -34,7 +34,9 @@ import jdk.incubator.vector.VectorSpecies;
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
  *     with ten columns does not spend four vectors' FMAs on each step; in float, a sliver of 17 to
- *     32 columns runs a tile two vectors wide. Both write C through a lane mask of their columns.</li>
+ *     32 columns runs a tile two vectors wide. Both write C through a lane mask of their columns,
+ *     and both have a half-height version (three rows) for the last rows of a product when at most
+ *     three are left, as the last row of a 13-row weight gradient over a batch of 500 is.</li>
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
