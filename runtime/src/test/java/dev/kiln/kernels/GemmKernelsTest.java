@@ -54,7 +54,8 @@ class GemmKernelsTest {
         // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range.
         for (int[] s : new int[][] {{500, 3, 8}, {500, 8, 3}, {3, 8, 500}, {500, 13, 8}, {8, 13, 500},
                 {128, 4, 100}, {16, 1, 128}, {1, 128, 16}, {128, 13, 16}, {7, 15, 64}, {5, 2, 63}, {9, 1, 1000},
-                {5, 20, 2048}, {5, 20, 2049}, {7, 3, 2}, {40, 20, 500}, {250, 90, 600}}) {
+                {5, 20, 2048}, {5, 20, 2049}, {7, 3, 2}, {40, 20, 500}, {250, 90, 600},
+                {13, 2, 1}, {11, 5, 7}, {19, 6, 2049}, {8, 7, 33}, {3, 4, 3}, {61, 2, 5}}) {
             out.add(Arguments.of(s[0], s[1], s[2]));
         }
         return out.stream();
@@ -89,15 +90,15 @@ class GemmKernelsTest {
     @MethodSource("shapes")
     void sgemmMatchesNaiveProduct(int m, int n, int k) {
         SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
-        // A transposed twice: ending its array, and followed by NaN cells (tiles over a transposed A
-        // read past its last rows, into lanes that are never stored)
-        for (int layout = 0; layout < 3; layout++) {
-            boolean ta = layout > 0;
+        // A plain and transposed, each ending its array and followed by NaN cells (kernels read
+        // whole vectors of A past a row's or a column's end, into lanes that must never reach C)
+        for (int layout = 0; layout < 4; layout++) {
+            boolean ta = layout % 2 == 1, nanAfter = layout >= 2;
             for (boolean tb : new boolean[] {false, true}) {
-                Operand a = Operand.random(rnd, m, k, ta, 3, layout == 2 ? 7 : 0);
+                Operand a = Operand.random(rnd, m, k, ta, 3, nanAfter ? 7 : 0);
                 Operand b = Operand.random(rnd, k, n, tb, 11);
                 for (KernelProvider provider : providers()) {
-                    check(provider, a, b, m, n, k, "A" + (ta ? "^T" : "") + (layout == 2 ? "+NaN" : "") + " B" + (tb ? "^T" : ""));
+                    check(provider, a, b, m, n, k, "A" + (ta ? "^T" : "") + (nanAfter ? "+NaN" : "") + " B" + (tb ? "^T" : ""));
                 }
             }
         }
