@@ -52,6 +52,8 @@ public sealed class Tensor permits Parameter {
     /** A heap array on the CPU, a {@link CudaStorage} on a CUDA device; replaced only by {@code Module.to}. */
     private Object array;
     private final int[] dims;
+    /** The product of {@link #dims}, which never change: kept, since kernels and optimizers ask for it on every call. */
+    private final int numel;
     private int[] strides;
     private int offset;
     private final VersionCounter version;
@@ -71,6 +73,7 @@ public sealed class Tensor permits Parameter {
         this.dtype = dtype;
         this.array = array;
         this.dims = dims;
+        this.numel = Shape.numel(dims);
         this.strides = strides;
         this.offset = offset;
         this.version = version;
@@ -303,7 +306,7 @@ public sealed class Tensor permits Parameter {
 
     /** The number of elements. */
     public int numel() {
-        return Shape.numel(dims);
+        return numel;
     }
 
     /** The element type. */

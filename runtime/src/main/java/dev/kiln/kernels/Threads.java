@@ -51,11 +51,11 @@ public final class Threads {
 
     /**
      * How long a pool thread that has finished its part keeps polling for the next one, and a caller
-     * for its parts to finish, before parking: 200 us. Waking a parked thread takes 50 to 120 us on
-     * this project's 2-vCPU virtual machines, against about 10 us for a fork and join that finds the
-     * other thread polling (measured with two 1 us parts after a gap of 0, 50 and 500 us of the
-     * caller's own work), and a training step runs its parallel products and passes a few tens of
-     * microseconds apart. OpenMP runtimes and OpenBLAS poll the same way, for longer.
+     * for its parts to finish, before parking: 200 us. On this project's 2-vCPU virtual machines a
+     * fork and join of two 1 us parts, 50 us after the last one, took 57 to 93 us when the other
+     * thread had parked (waking it is most of that) and 2 to 5 us when it was polling; a training step
+     * runs its parallel products and passes a few tens of microseconds apart. OpenMP runtimes and
+     * OpenBLAS poll the same way, for longer.
      */
     static final long SPIN_NANOS = 200_000;
 
