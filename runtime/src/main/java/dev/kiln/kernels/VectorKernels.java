@@ -115,6 +115,8 @@ final class VectorKernels implements KernelProvider {
         float[] b = new float[0];
         double[] da = new double[0];
         double[] db = new double[0];
+        /** The last columns of a transposed B, copied where 16-wide reads would leave its array (see {@link #packB}). */
+        float[] edge = new float[0];
         /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
         final float[] tiled = new float[L * L];
         /** A register tile on its way to C, for edge tiles and later k blocks. */
@@ -135,6 +137,10 @@ final class VectorKernels implements KernelProvider {
 
         double[] db(int size) {
             return db.length >= size ? db : (db = new double[size]);
+        }
+
+        float[] edge(int size) {
+            return edge.length >= size ? edge : (edge = new float[size]);
         }
     }
 
@@ -369,17 +375,26 @@ final class VectorKernels implements KernelProvider {
                 if (bRs == 1 && L == TRANSPOSE_LANES) {
                     // B transposed (x W^T): its columns are contiguous, so blocks of 16 columns go
                     // through registers 16 rows at a time, a last partial block of rows too (k is
-                    // 13 or 20 in small layers) wherever its 16-wide reads stay inside B. Its rows
-                    // past kc land in the next sliver, packed after this one, or in the buffer's
-                    // slack of L rows: never in a row that a tile reads. The rest goes element by
-                    // element.
+                    // 13 or 20 in small layers). Its rows past kc land in the next sliver, packed
+                    // after this one, or in the buffer's slack of L rows: never in a row that a tile
+                    // reads. Near B's end, where 16-wide reads would leave the array, the block's
+                    // remaining rows are read from a copy followed by zeros. Columns past the last
+                    // whole block of 16 go element by element.
                     int jFull = nr - nr % L;
                     for (int j0 = 0; j0 < jFull; j0 += L) {
                         int column = src + j0 * bCs, p0 = 0;
                         for (; p0 < kc && column + (L - 1) * bCs + p0 + L <= b.length; p0 += L) {
                             transpose16(b, column + p0, bCs, bp, dst + p0 * NR + j0, NR);
                         }
-                        packColumns(b, src, bRs, bCs, bp, dst, j0, j0 + L, p0, kc);
+                        if (p0 < kc) {
+                            int span = (L - 1) * bCs + kc - p0;
+                            float[] copy = BUFFERS.get().edge(span + L);
+                            System.arraycopy(b, column + p0, copy, 0, span);
+                            Arrays.fill(copy, span, span + L, 0f);
+                            for (int q = 0; p0 + q < kc; q += L) {
+                                transpose16(copy, q, bCs, bp, dst + (p0 + q) * NR + j0, NR);
+                            }
+                        }
                     }
                     packColumns(b, src, bRs, bCs, bp, dst, jFull, nr, 0, kc);
                 } else {
