@@ -115,7 +115,7 @@ final class VectorKernels implements KernelProvider {
         float[] b = new float[0];
         double[] da = new double[0];
         double[] db = new double[0];
-        /** The last columns of a transposed B, copied where 16-wide reads would leave its array (see {@link #packB}). */
+        /** The last columns of a transposed B, copied where 16-wide reads would leave its array (see {@link #packB(int, int, float[], int, int, int, float[], Buffers)}). */
         float[] edge = new float[0];
         /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
         final float[] tiled = new float[L * L];
@@ -314,7 +314,7 @@ final class VectorKernels implements KernelProvider {
             for (int pc = 0; pc < k; pc += kcMax) {
                 int kc = Math.min(kcMax, k - pc);
                 boolean accumulate = pc > 0;
-                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp);
+                packB(kc, nc, b, bOff + pc * bRs + jc * bCs, bRs, bCs, bp, buffers);
                 if (small) {
                     // B packed, A read in place: tiles step through A by its strides.
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -351,7 +351,7 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** B's kc x nc block into slivers of NR columns: sliver s at s kc NR, element (p, j) at p NR + j; zero-padded. */
-    private static void packB(int kc, int nc, float[] b, int base, int bRs, int bCs, float[] bp) {
+    private static void packB(int kc, int nc, float[] b, int base, int bRs, int bCs, float[] bp, Buffers buffers) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int dst = jr * kc;
@@ -388,7 +388,7 @@ final class VectorKernels implements KernelProvider {
                         }
                         if (p0 < kc) {
                             int span = (L - 1) * bCs + kc - p0;
-                            float[] copy = BUFFERS.get().edge(span + L);
+                            float[] copy = buffers.edge(span + L);
                             System.arraycopy(b, column + p0, copy, 0, span);
                             Arrays.fill(copy, span, span + L, 0f);
                             for (int q = 0; p0 + q < kc; q += L) {
@@ -1171,7 +1171,7 @@ final class VectorKernels implements KernelProvider {
         }
     }
 
-    /** As {@link #packB(int, int, float[], int, int, int, float[])}, slivers of DNR columns. */
+    /** As {@link #packB(int, int, float[], int, int, int, float[], Buffers)}, slivers of DNR columns. */
     private static void packB(int kc, int nc, double[] b, int base, int bRs, int bCs, double[] bp) {
         for (int jr = 0; jr < nc; jr += DNR) {
             int nr = Math.min(DNR, nc - jr);

@@ -92,7 +92,6 @@ public final class RMSprop extends Optimizer {
         return REQUIRED_STATE_KEYS;
     }
 
-
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (FusedUpdate.onCuda(param, grad)) {

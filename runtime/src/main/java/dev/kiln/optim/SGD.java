@@ -88,7 +88,6 @@ public final class SGD extends Optimizer {
         return STATE_KEYS;
     }
 
-
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, Map<String, Tensor> state) {
         if (FusedUpdate.onCuda(param, grad)) {

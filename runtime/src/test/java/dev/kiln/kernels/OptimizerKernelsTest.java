@@ -28,14 +28,10 @@ class OptimizerKernelsTest {
                         float[] t = theta.clone(), mm = m.clone(), vv = v.clone();
                         provider.adam(t, 3, g, 5, mm, vv, n, 0.9, 0.999, 1e-3 / 0.19, Math.sqrt(1 - 0.999 * 0.999),
                                 1e-8, l2, 0.99, maximize);
-                        for (int i = 0; i < theta.length; i++) {
-                            String what = provider.name() + " n=" + n + " maximize=" + maximize + " l2=" + l2 + " i=" + i;
-                            assertThat(t[i]).as(what).isCloseTo(expectedTheta[i], within(1e-5f + 1.3e-6f * Math.abs(expectedTheta[i])));
-                        }
-                        for (int i = 0; i < n; i++) {
-                            assertThat(mm[i]).isCloseTo(expectedM[i], within(1e-6f));
-                            assertThat(vv[i]).isCloseTo(expectedV[i], within(1e-6f));
-                        }
+                        String what = provider.name() + " n=" + n + " maximize=" + maximize + " l2=" + l2;
+                        assertClose(what + " theta", t, expectedTheta, 1e-5f, 1.3e-6f);
+                        assertClose(what + " m", mm, expectedM, 1e-6f, 0);
+                        assertClose(what + " v", vv, expectedV, 1e-6f, 0);
                     }
                 }
             }
@@ -60,13 +56,8 @@ class OptimizerKernelsTest {
                     float[] t = theta.clone(), b = buffer.clone();
                     provider.sgd(t, 3, g, 5, momentum ? b : null, n, 0.1, o[0], o[1], o[3], o[2] != 0, o[4] != 0, o[5] != 0);
                     String what = provider.name() + " n=" + n + " settings=" + java.util.Arrays.toString(o);
-                    for (int i = 0; i < theta.length; i++) {
-                        assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
-                                within(1e-6f + 1.3e-6f * Math.abs(expectedTheta[i])));
-                    }
-                    for (int i = 0; i < n; i++) {
-                        assertThat(b[i]).as(what + " buffer i=" + i).isCloseTo(expectedBuffer[i], within(1e-6f));
-                    }
+                    assertClose(what + " theta", t, expectedTheta, 1e-6f, 1.3e-6f);
+                    assertClose(what + " buffer", b, expectedBuffer, 1e-6f, 0);
                 }
             }
         }
@@ -92,16 +83,10 @@ class OptimizerKernelsTest {
                     provider.rmsprop(t, 3, g, 5, sq, centered ? me : null, momentum ? b : null, n, 0.01, 0.9, 1e-8, o[2],
                             o[1], o[3] != 0);
                     String what = provider.name() + " n=" + n + " settings=" + java.util.Arrays.toString(o);
-                    for (int i = 0; i < theta.length; i++) {
-                        assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
-                                within(1e-5f + 1.3e-6f * Math.abs(expectedTheta[i])));
-                    }
-                    for (int i = 0; i < n; i++) {
-                        assertThat(sq[i]).as(what + " square i=" + i).isCloseTo(expectedSquare[i], within(1e-6f));
-                        assertThat(me[i]).as(what + " mean i=" + i).isCloseTo(expectedMean[i], within(1e-6f));
-                        assertThat(b[i]).as(what + " buffer i=" + i).isCloseTo(expectedBuffer[i],
-                                within(1e-5f + 1e-6f * Math.abs(expectedBuffer[i])));
-                    }
+                    assertClose(what + " theta", t, expectedTheta, 1e-5f, 1.3e-6f);
+                    assertClose(what + " square", sq, expectedSquare, 1e-6f, 0);
+                    assertClose(what + " mean", me, expectedMean, 1e-6f, 0);
+                    assertClose(what + " buffer", b, expectedBuffer, 1e-5f, 1e-6f);
                 }
             }
         }
@@ -121,14 +106,8 @@ class OptimizerKernelsTest {
                         float[] t = theta.clone(), s = sum.clone();
                         provider.adagrad(t, 3, g, 5, s, n, 0.01, 1e-10, weightDecay, maximize);
                         String what = provider.name() + " n=" + n + " maximize=" + maximize + " weightDecay=" + weightDecay;
-                        for (int i = 0; i < theta.length; i++) {
-                            assertThat(t[i]).as(what + " i=" + i).isCloseTo(expectedTheta[i],
-                                    within(1e-5f + 1.3e-6f * Math.abs(expectedTheta[i])));
-                        }
-                        for (int i = 0; i < n; i++) {
-                            assertThat(s[i]).as(what + " sum i=" + i).isCloseTo(expectedSum[i],
-                                    within(1e-6f + 1e-6f * Math.abs(expectedSum[i])));
-                        }
+                        assertClose(what + " theta", t, expectedTheta, 1e-5f, 1.3e-6f);
+                        assertClose(what + " sum", s, expectedSum, 1e-6f, 1e-6f);
                     }
                 }
             }
@@ -163,6 +142,18 @@ class OptimizerKernelsTest {
             }
         } finally {
             Threads.setCount(before);
+        }
+    }
+
+    /**
+     * Every element of {@code got} within {@code atol + rtol |expected|} of {@code expected}; the
+     * arrays are the same length (a parameter's padding around its n elements included, which must
+     * come back unchanged).
+     */
+    private static void assertClose(String what, float[] got, float[] expected, float atol, float rtol) {
+        assertThat(got).as(what + " length").hasSameSizeAs(expected);
+        for (int i = 0; i < got.length; i++) {
+            assertThat(got[i]).as(what + " i=" + i).isCloseTo(expected[i], within(atol + rtol * Math.abs(expected[i])));
         }
     }
 
