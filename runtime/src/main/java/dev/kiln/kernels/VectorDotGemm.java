@@ -31,8 +31,6 @@ final class VectorDotGemm {
     static final int TILE_COLUMNS = 2;
     /** Floats of B in one panel of columns: 256 KiB, half of a typical L2. */
     static final int PANEL_FLOATS = 64 * 1024;
-    /** Where in the scratch array a tile copies the k tails of its rows and columns (after the tree's 16 lanes). */
-    private static final int TAIL = 16;
 
     /**
      * The tree (used with 16 lanes only, see {@link #applies}): at step h = 8, 4, 2, 1 lanes apart,
@@ -80,17 +78,18 @@ final class VectorDotGemm {
 
     /**
      * Whether a product runs here: 16-lane vectors, a narrow C (fewer than {@link Gemm#NARROW_COLUMNS}
-     * columns), A's rows and B's columns contiguous, and a depth from {@code minK} to {@code maxK}.
+     * columns), A's rows and B's columns contiguous, and a depth from {@code minK} to {@code maxK} and
+     * of at least one vector (the last k % L elements are read as the vector that ends at k).
      * The choice never depends on m, and {@link Gemm} never cuts a product at least that wide into
      * narrower blocks, so blocks of a product split over threads run here exactly when the whole would.
      */
     static boolean applies(int n, int k, int aCs, int bRs, int minK, int maxK) {
-        return L == 16 && n < Gemm.NARROW_COLUMNS && aCs == 1 && bRs == 1 && k >= minK && k <= maxK;
+        return L == 16 && n < Gemm.NARROW_COLUMNS && aCs == 1 && bRs == 1 && k >= Math.max(minK, L) && k <= maxK;
     }
 
     /**
      * C = A B with A(i, p) at {@code a[aOff + i aRs + p]} and B(p, j) at {@code b[bOff + j bCs + p]};
-     * {@code scratch} holds at least 16 + 6 L floats.
+     * {@code scratch} holds at least L floats.
      * Columns of B are taken in panels of about 256 KiB, which stay in L2 while every tile of rows of A
      * (4 x k, in L1) runs over them.
      */
@@ -127,8 +126,7 @@ final class VectorDotGemm {
         FloatVector s10 = FloatVector.zero(FS), s11 = FloatVector.zero(FS);
         FloatVector s20 = FloatVector.zero(FS), s21 = FloatVector.zero(FS);
         FloatVector s30 = FloatVector.zero(FS), s31 = FloatVector.zero(FS);
-        // Whole vectors along k, then the last k % L elements through a lane mask (the lanes past k
-        // load zeros).
+        // Whole vectors along k, then the last k % L elements.
         int bound = FS.loopBound(k);
         for (int p = 0; p < bound; p += L) {
             FloatVector y0 = FloatVector.fromArray(FS, b, b0 + p);
@@ -147,42 +145,24 @@ final class VectorDotGemm {
             s31 = x.fma(y1, s31);
         }
         if (bound < k) {
-            // The last k % L elements through a lane mask (the lanes past k load zeros). Where a
-            // vector from a row's tail would run past its array, all six tails are read from copies
-            // followed by zeros: a masked load that runs past the array sometimes compiles the whole
-            // tile to a far slower form, so none ever does.
-            int tail = k - bound;
-            VectorMask<Float> in = FS.indexInRange(0, tail);
-            float[] ta = a, tb = b;
-            int t0 = a0 + bound, t1 = a1 + bound, t2 = a2 + bound, t3 = a3 + bound, u0 = b0 + bound, u1 = b1 + bound;
-            if (Math.max(Math.max(t0, t1), Math.max(t2, t3)) + L > a.length || Math.max(u0, u1) + L > b.length) {
-                copyTail(a, t0, tail, scratch, TAIL);
-                copyTail(a, t1, tail, scratch, TAIL + L);
-                copyTail(a, t2, tail, scratch, TAIL + 2 * L);
-                copyTail(a, t3, tail, scratch, TAIL + 3 * L);
-                copyTail(b, u0, tail, scratch, TAIL + 4 * L);
-                copyTail(b, u1, tail, scratch, TAIL + 5 * L);
-                ta = scratch;
-                tb = scratch;
-                t0 = TAIL;
-                t1 = TAIL + L;
-                t2 = TAIL + 2 * L;
-                t3 = TAIL + 3 * L;
-                u0 = TAIL + 4 * L;
-                u1 = TAIL + 5 * L;
-            }
-            FloatVector y0 = FloatVector.fromArray(FS, tb, u0, in);
-            FloatVector y1 = FloatVector.fromArray(FS, tb, u1, in);
-            FloatVector x = FloatVector.fromArray(FS, ta, t0, in);
+            // The last k % L elements: the whole vector that ends at k, overlapping the previous
+            // one, with its lanes already summed set to zero in both operands (so that an infinity
+            // there adds 0 x 0 rather than inf x 0). Nothing is read past a row or column.
+            int last = k - L, tail = k - bound;
+            VectorMask<Float> fresh = FS.indexInRange(tail - L, tail);
+            FloatVector zero = FloatVector.zero(FS);
+            FloatVector y0 = zero.blend(FloatVector.fromArray(FS, b, b0 + last), fresh);
+            FloatVector y1 = zero.blend(FloatVector.fromArray(FS, b, b1 + last), fresh);
+            FloatVector x = zero.blend(FloatVector.fromArray(FS, a, a0 + last), fresh);
             s00 = x.fma(y0, s00);
             s01 = x.fma(y1, s01);
-            x = FloatVector.fromArray(FS, ta, t1, in);
+            x = zero.blend(FloatVector.fromArray(FS, a, a1 + last), fresh);
             s10 = x.fma(y0, s10);
             s11 = x.fma(y1, s11);
-            x = FloatVector.fromArray(FS, ta, t2, in);
+            x = zero.blend(FloatVector.fromArray(FS, a, a2 + last), fresh);
             s20 = x.fma(y0, s20);
             s21 = x.fma(y1, s21);
-            x = FloatVector.fromArray(FS, ta, t3, in);
+            x = zero.blend(FloatVector.fromArray(FS, a, a3 + last), fresh);
             s30 = x.fma(y0, s30);
             s31 = x.fma(y1, s31);
         }
@@ -197,19 +177,26 @@ final class VectorDotGemm {
         FloatVector e0 = q0.blend(q1, SECOND_4).add(q1.blend(q0, SECOND_4).rearrange(PARTNER_4));
         FloatVector e1 = q2.blend(q3, SECOND_4).add(q3.blend(q2, SECOND_4).rearrange(PARTNER_4));
         FloatVector f = e0.blend(e1, SECOND_2).add(e1.blend(e0, SECOND_2).rearrange(PARTNER_2));
-        f.add(f.rearrange(PARTNER_1)).intoArray(scratch, 0);
+        f = f.add(f.rearrange(PARTNER_1));
+        // A whole tile straight from the lanes, LANE_OF's values written out (a scalar read of a
+        // vector just stored would wait for the store); the edges through scratch.
+        if (mr == TILE_ROWS && nr == TILE_COLUMNS) {
+            c[cBase] = f.lane(0);
+            c[cBase + 1] = f.lane(8);
+            c[cBase + ldc] = f.lane(4);
+            c[cBase + ldc + 1] = f.lane(12);
+            c[cBase + 2 * ldc] = f.lane(2);
+            c[cBase + 2 * ldc + 1] = f.lane(10);
+            c[cBase + 3 * ldc] = f.lane(6);
+            c[cBase + 3 * ldc + 1] = f.lane(14);
+            return;
+        }
+        f.intoArray(scratch, 0);
         for (int i = 0; i < mr; i++) {
             int row = cBase + i * ldc;
             for (int j = 0; j < nr; j++) {
                 c[row + j] = scratch[LANE_OF[i * TILE_COLUMNS + j]];
             }
         }
-    }
-
-
-    /** {@code n} (< L) elements of x from {@code from} into {@code out} at {@code at}, then zeros up to L. */
-    private static void copyTail(float[] x, int from, int n, float[] out, int at) {
-        System.arraycopy(x, from, out, at, n);
-        java.util.Arrays.fill(out, at + n, at + L, 0f);
     }
 }

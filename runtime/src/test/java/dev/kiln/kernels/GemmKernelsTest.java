@@ -159,6 +159,37 @@ class GemmKernelsTest {
             }
         }
     }
+    @Test
+    void infinitiesGiveInfinitiesNotNaN() {
+        // An infinity in every position of a row of A and a column of B, one at a time, at depths that
+        // are not whole vectors: kernels that read a part of k twice (and discard it) must not turn
+        // inf x 0 into NaN. B's columns contiguous (a forward x W^T) and its rows contiguous.
+        int m = 5, n = 3;
+        for (int k : new int[] {17, 100}) {
+            for (KernelProvider provider : providers()) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (int at = 0; at < k; at++) {
+                        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+                        java.util.Arrays.fill(a, 1f);
+                        java.util.Arrays.fill(b, 0.5f);
+                        a[2 * k + at] = Float.POSITIVE_INFINITY;
+                        int bRs = tb ? 1 : n, bCs = tb ? k : 1;
+                        b[1 * bCs + at * bRs] = Float.NEGATIVE_INFINITY;
+                        provider.sgemm(m, n, k, a, 0, k, 1, b, 0, bRs, bCs, c, 0, n);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float expected = j == 1 ? Float.NEGATIVE_INFINITY // inf x -inf, or 1 x -inf
+                                        : i == 2 ? Float.POSITIVE_INFINITY : k * 0.5f;
+                                assertThat(c[i * n + j]).as("%s k=%d B%s infinity at %d, C[%d][%d]",
+                                        provider.name(), k, tb ? "^T" : "", at, i, j).isEqualTo(expected);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
 
     @Test
     void broadcastOperandsWithZeroStrides() {
