@@ -117,6 +117,8 @@ final class VectorKernels implements KernelProvider {
         double[] db = new double[0];
         /** The last columns of a transposed B, copied where 16-wide reads would leave its array (see {@link #packB(int, int, float[], int, int, int, float[], Buffers)}). */
         float[] edge = new float[0];
+        /** C^T of a product computed transposed, on its way to C (see {@link #sgemm}). */
+        float[] transposed = new float[0];
         /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
         final float[] tiled = new float[L * L];
         /** A register tile on its way to C, for edge tiles and later k blocks. */
@@ -137,6 +139,10 @@ final class VectorKernels implements KernelProvider {
 
         double[] db(int size) {
             return db.length >= size ? db : (db = new double[size]);
+        }
+
+        float[] transposed(int size) {
+            return transposed.length >= size ? transposed : (transposed = new float[size]);
         }
 
         float[] edge(int size) {
@@ -214,11 +220,47 @@ final class VectorKernels implements KernelProvider {
             sgemm(1, m, k, b, bOff, bCs, bRs, a, aOff, aCs, aRs, c, cOff, m);
             return;
         }
+        if (aRs == 1 && n < L && m >= 2 * L && k >= 2 * L) {
+            // Few columns, many rows, A's columns contiguous (a weight's gradient dY^T x): computed
+            // as C^T = B^T A^T into a buffer, whose tiles are as wide as m where C's would hold n
+            // useful lanes in each vector, then copied into C (which pays from a depth of about 32).
+            // Each output is the same chain of multiply-adds over k, so the bits do not change.
+            Buffers buffers = BUFFERS.get();
+            // L rows of m, so that copyTransposed can read whole 16 x 16 blocks
+            float[] t = buffers.transposed(L * m);
+            sgemm(n, m, k, b, bOff, bCs, bRs, a, aOff, aCs, aRs, t, 0, m);
+            copyTransposed(t, m, n, c, cOff, ldc, buffers.scratch);
+            return;
+        }
         int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
             sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
         } else {
             sgemmBlocked(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * C (m x n, n < L, row stride ldc) from its transpose t (n rows of m): with 16 lanes, blocks of
+     * 16 x 16 through {@link #transpose16} into {@code block} and into C through a mask of n lanes
+     * (rows n to 15 of t are read and their lanes never stored); the rest element by element.
+     */
+    private static void copyTransposed(float[] t, int m, int n, float[] c, int cOff, int ldc, float[] block) {
+        int i0 = 0;
+        if (L == TRANSPOSE_LANES) {
+            VectorMask<Float> lanes = FS.indexInRange(0, n);
+            // a masked store that may run past C's array sometimes compiles to a slow path
+            for (; i0 + L <= m && cOff + (i0 + L - 1) * ldc + L <= c.length; i0 += L) {
+                transpose16(t, i0, m, block, 0, L);
+                for (int r = 0, row = cOff + i0 * ldc; r < L; r++, row += ldc) {
+                    FloatVector.fromArray(FS, block, r * L).intoArray(c, row, lanes);
+                }
+            }
+        }
+        for (int i = i0; i < m; i++) {
+            for (int j = 0, row = cOff + i * ldc; j < n; j++) {
+                c[row + j] = t[j * m + i];
+            }
         }
     }
 

@@ -51,11 +51,13 @@ class GemmKernelsTest {
         out.add(Arguments.of(1000, 1, 256));
         // Narrow outputs as the tutorials' heads have them: shallow and deep, through every kernel
         // for narrow products, with rows and columns left over from their tiles.
-        // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range.
+        // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range; the last
+        // four are computed transposed when A is (a weight's gradient), m a multiple of 16 or not.
         for (int[] s : new int[][] {{500, 3, 8}, {500, 8, 3}, {3, 8, 500}, {500, 13, 8}, {8, 13, 500},
                 {128, 4, 100}, {16, 1, 128}, {1, 128, 16}, {128, 13, 16}, {7, 15, 64}, {5, 2, 63}, {9, 1, 1000},
                 {5, 20, 2048}, {5, 20, 2049}, {7, 3, 2}, {40, 20, 500}, {250, 90, 600},
-                {13, 2, 1}, {11, 5, 7}, {19, 6, 2049}, {8, 7, 33}, {3, 4, 3}, {61, 2, 5}}) {
+                {13, 2, 1}, {11, 5, 7}, {19, 6, 2049}, {8, 7, 33}, {3, 4, 3}, {61, 2, 5},
+                {100, 10, 128}, {37, 15, 33}, {33, 3, 32}, {64, 7, 600}}) {
             out.add(Arguments.of(s[0], s[1], s[2]));
         }
         return out.stream();
