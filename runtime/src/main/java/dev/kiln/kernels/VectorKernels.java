@@ -906,8 +906,21 @@ final class VectorKernels implements KernelProvider {
         FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
         if (aCs == 1) {
             // A's rows contiguous: indexes linear in the loop counter, whose range checks C2 moves
-            // out of the loop (27 instructions a step instead of about 40)
-            for (int p = 0, pb = bBase; p < kc; p++, pb += bRs) {
+            // out of the loop, and two steps of k per pass (fewer instructions per step: dY W at
+            // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
+            // the order of k, so the bits do not change.
+            int p = 0, pb = bBase;
+            for (; p + 1 < kc; p += 2, pb += 2 * bRs) {
+                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+                FloatVector b1 = FloatVector.fromArray(FS, b, pb + bRs);
+                c0 = b1.fma(FloatVector.broadcast(FS, a[a0 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0));
+                c1 = b1.fma(FloatVector.broadcast(FS, a[a1 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1));
+                c2 = b1.fma(FloatVector.broadcast(FS, a[a2 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a2 + p]), c2));
+                c3 = b1.fma(FloatVector.broadcast(FS, a[a3 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a3 + p]), c3));
+                c4 = b1.fma(FloatVector.broadcast(FS, a[a4 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a4 + p]), c4));
+                c5 = b1.fma(FloatVector.broadcast(FS, a[a5 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a5 + p]), c5));
+            }
+            if (p < kc) {
                 FloatVector b0 = FloatVector.fromArray(FS, b, pb);
                 c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0);
                 c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1);
