@@ -56,6 +56,8 @@ public sealed class Tensor permits Parameter {
     private final int numel;
     private int[] strides;
     private int offset;
+    /** Whether dims and strides are row-major without gaps: asked by every kernel call, kept with the strides. */
+    private boolean contiguous;
     private final VersionCounter version;
     private final Tensor base;
 
@@ -76,6 +78,7 @@ public sealed class Tensor permits Parameter {
         this.numel = Shape.numel(dims);
         this.strides = strides;
         this.offset = offset;
+        this.contiguous = Strided.isContiguous(dims, strides);
         this.version = version;
         this.base = base;
     }
@@ -291,7 +294,7 @@ public sealed class Tensor permits Parameter {
 
     /** The sizes of the dimensions. */
     public Shape shape() {
-        return Shape.wrap(dims.clone());
+        return Shape.wrap(dims); // both are immutable: they can share the array
     }
 
     /** The size of dimension {@code dim}; negative values count from the end. */
@@ -321,7 +324,7 @@ public sealed class Tensor permits Parameter {
 
     /** Whether the elements lie row-major without gaps in storage. */
     public boolean isContiguous() {
-        return Strided.isContiguous(dims, strides);
+        return contiguous;
     }
 
     /** This tensor if it is contiguous, otherwise a contiguous copy (recorded for autograd). */
@@ -1227,6 +1230,7 @@ public sealed class Tensor permits Parameter {
             t.array = source.array;
             t.strides = source.strides;
             t.offset = source.offset;
+            t.contiguous = source.contiguous;
             t.version.bump();
         }
 
