@@ -41,7 +41,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
  * {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
- * lane used however narrow C is.
+ * lane used however narrow C is. A narrow float product whose A is transposed (a weight's gradient
+ * {@code dY^T x}), tall and deep enough, runs transposed, {@code C^T = B^T A^T}, into a buffer
+ * copied into C through {@link #transpose16}: its tiles are as wide as m.
  * Packing reads A and B through their strides, so transposed operands cost no extra copy; with
  * 512-bit vectors, the packings that transpose (a B read as {@code W^T}, a row-major A into MR-row
  * slivers) go through registers in blocks of 16 columns ({@link #transpose16},
@@ -50,7 +52,8 @@ import jdk.incubator.vector.VectorSpecies;
  * through its strides and B's rows in place (the last partial sliver reads whole vectors, whose
  * lanes past the edge are never stored; near the end of B's array, from a copy of those columns).
  *
- * <p>The code stays in small methods (one loop and one store block each): C2 compiles them sooner,
+ * <p>The code stays in small methods (one store block each, and one loop or one per layout of A):
+ * C2 compiles them sooner,
  * and C1 compiles them at all (a larger tile method runs out of C1's virtual registers and is
  * interpreted until C2 is done).
  *
@@ -890,7 +893,7 @@ final class VectorKernels implements KernelProvider {
      * the last row and are not stored; B's rows are read as whole vectors (L readable elements each).
      * A tile of MR rows goes into C through a lane mask of nr lanes where a whole vector fits in C's
      * array from each row (a masked store that may run past the array sometimes compiles to a slow
-     * path), others through {@code scratch}. One loop and one store block, so that C1 compiles it too
+     * path), others through {@code scratch}. One loop per layout of A and one store block, so that C1 compiles it too
      * (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
