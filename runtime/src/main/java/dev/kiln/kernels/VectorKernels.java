@@ -893,8 +893,8 @@ final class VectorKernels implements KernelProvider {
      * the last row and are not stored; B's rows are read as whole vectors (L readable elements each).
      * A tile of MR rows goes into C through a lane mask of nr lanes where a whole vector fits in C's
      * array from each row (a masked store that may run past the array sometimes compiles to a slow
-     * path), others through {@code scratch}. One loop per layout of A and one store block, so that C1 compiles it too
-     * (see the class description).
+     * path), others through {@code scratch}. One loop per layout of A and one store block, so that C1
+     * compiles it too (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                     float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
@@ -911,7 +911,8 @@ final class VectorKernels implements KernelProvider {
             // A's rows contiguous: indexes linear in the loop counter, whose range checks C2 moves
             // out of the loop, and two steps of k per pass (fewer instructions per step: dY W at
             // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
-            // the order of k, so the bits do not change.
+            // the order of k, so the bits do not change. (The odd last step is written out: letting
+            // the strided loop below take it made C2 compile this method twice as slow.)
             int p = 0, pb = bBase;
             for (; p + 1 < kc; p += 2, pb += 2 * bRs) {
                 FloatVector b0 = FloatVector.fromArray(FS, b, pb);
