@@ -319,7 +319,7 @@ final class VectorKernels implements KernelProvider {
 
     /** How many columns of each row of B the tile for nr <= NR columns reads: whole vectors. */
     private static int tileWidth(int nr) {
-        return nr <= L ? L : nr <= 2 * L ? 2 * L : NR;
+        return nr <= L ? L : nr <= 2 * L ? 2 * L : nr <= 3 * L ? 3 * L : NR;
     }
 
     /**
@@ -338,6 +338,8 @@ final class VectorKernels implements KernelProvider {
             stileHalfShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else if (nr <= 2 * L) {
             stileHalf(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else if (nr <= 3 * L) {
+            stileThreeQuarters(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else {
             stileDirect(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         }
@@ -381,7 +383,7 @@ final class VectorKernels implements KernelProvider {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int cBase = cCol + (ic + ir) * ldc;
-                            if (nr <= 2 * L) {
+                            if (nr <= 3 * L) {
                                 // a packed sliver of A is A read with strides 1 and MR
                                 stileEdge(kc, ap, ir * kc, 1, MR, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate,
                                         scratch);
@@ -1031,6 +1033,100 @@ final class VectorKernels implements KernelProvider {
         c41.intoArray(scratch, 4 * NR + L);
         c50.intoArray(scratch, 5 * NR);
         c51.intoArray(scratch, 5 * NR + L);
+        merge(scratch, c, cBase, ldc, mr, nr, accumulate);
+    }
+
+    /**
+     * The micro-kernel for a tile three vectors wide (2L < nr <= 3L): MR rows x three vectors, so that
+     * the 33 to 48 columns left after whole tiles (100 = 64 + 36) do not spend a fourth vector's FMAs
+     * on columns that are never stored. As {@link #stileHalf}, with the third vector stored through a
+     * lane mask; each element's sum runs in the order of k as in every tile, so the bits are those
+     * of the four-vector tile.
+     */
+    private static void stileThreeQuarters(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase,
+                                           int bRs, float[] c, int cBase, int ldc, int mr, int nr,
+                                           boolean accumulate, float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        int a3 = aBase + Math.min(3, mr - 1) * aRs;
+        int a4 = aBase + Math.min(4, mr - 1) * aRs;
+        int a5 = aBase + Math.min(5, mr - 1) * aRs;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS), c32 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c42 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS), c52 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+            FloatVector b2 = FloatVector.fromArray(FS, b, pb + 2 * L);
+            FloatVector x = FloatVector.broadcast(FS, a[a0 + pa]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(FS, a[a1 + pa]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(FS, a[a2 + pa]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(FS, a[a3 + pa]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            c32 = b2.fma(x, c32);
+            x = FloatVector.broadcast(FS, a[a4 + pa]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            c42 = b2.fma(x, c42);
+            x = FloatVector.broadcast(FS, a[a5 + pa]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+            c52 = b2.fma(x, c52);
+        }
+        if (mr == MR && !accumulate && cBase + 5 * ldc + 3 * L <= c.length) {
+            VectorMask<Float> lanes = FS.indexInRange(2 * L, nr);
+            c00.intoArray(c, cBase);
+            c01.intoArray(c, cBase + L);
+            c02.intoArray(c, cBase + 2 * L, lanes);
+            c10.intoArray(c, cBase + ldc);
+            c11.intoArray(c, cBase + ldc + L);
+            c12.intoArray(c, cBase + ldc + 2 * L, lanes);
+            c20.intoArray(c, cBase + 2 * ldc);
+            c21.intoArray(c, cBase + 2 * ldc + L);
+            c22.intoArray(c, cBase + 2 * ldc + 2 * L, lanes);
+            c30.intoArray(c, cBase + 3 * ldc);
+            c31.intoArray(c, cBase + 3 * ldc + L);
+            c32.intoArray(c, cBase + 3 * ldc + 2 * L, lanes);
+            c40.intoArray(c, cBase + 4 * ldc);
+            c41.intoArray(c, cBase + 4 * ldc + L);
+            c42.intoArray(c, cBase + 4 * ldc + 2 * L, lanes);
+            c50.intoArray(c, cBase + 5 * ldc);
+            c51.intoArray(c, cBase + 5 * ldc + L);
+            c52.intoArray(c, cBase + 5 * ldc + 2 * L, lanes);
+            return;
+        }
+        c00.intoArray(scratch, 0);
+        c01.intoArray(scratch, L);
+        c02.intoArray(scratch, 2 * L);
+        c10.intoArray(scratch, NR);
+        c11.intoArray(scratch, NR + L);
+        c12.intoArray(scratch, NR + 2 * L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c22.intoArray(scratch, 2 * NR + 2 * L);
+        c30.intoArray(scratch, 3 * NR);
+        c31.intoArray(scratch, 3 * NR + L);
+        c32.intoArray(scratch, 3 * NR + 2 * L);
+        c40.intoArray(scratch, 4 * NR);
+        c41.intoArray(scratch, 4 * NR + L);
+        c42.intoArray(scratch, 4 * NR + 2 * L);
+        c50.intoArray(scratch, 5 * NR);
+        c51.intoArray(scratch, 5 * NR + L);
+        c52.intoArray(scratch, 5 * NR + 2 * L);
         merge(scratch, c, cBase, ldc, mr, nr, accumulate);
     }
 

@@ -49,6 +49,9 @@ class GemmKernelsTest {
         out.add(Arguments.of(200, 300, 513));
         out.add(Arguments.of(1, 1000, 256));
         out.add(Arguments.of(1000, 1, 256));
+        // edge tiles three vectors wide: 33 and 48 columns after whole tiles, direct and packed
+        out.add(Arguments.of(50, 97, 40));
+        out.add(Arguments.of(70, 112, 700));
         // Narrow outputs as the tutorials' heads have them: shallow and deep, through every kernel
         // for narrow products, with rows and columns left over from their tiles.
         // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range; the last
