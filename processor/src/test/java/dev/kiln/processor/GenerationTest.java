@@ -86,6 +86,40 @@ class GenerationTest {
         assertThat(compile(everything)).succeededWithoutWarnings();
     }
 
+    /**
+     * A bias and the vectorised activation right after it run as one pass over the GEMM's output,
+     * unless something else reads the biased output (here a side path adds it to the result) or the
+     * activation's derivative needs its input (log).
+     */
+    @Test
+    void biasAndActivationFuseUnlessTheBiasedOutputIsReadElsewhere() throws Exception {
+        JavaFileObject model = source("BiasActivation",
+                "package test;",
+                "import dev.kiln.Tensor;",
+                "import dev.kiln.annotations.Model;",
+                "import dev.kiln.nn.Linear;",
+                "import dev.kiln.nn.Module;",
+                "@Model",
+                "public class BiasActivation extends Module {",
+                "    final Linear a = new Linear(5, 6);",
+                "    final Linear b = new Linear(6, 6);",
+                "    final Linear c = new Linear(6, 2);",
+                "    public BiasActivation() {",
+                "    }",
+                "    @Override public Tensor forward(Tensor x) {",
+                "        Tensor z = b.invoke(a.invoke(x).sigmoid());",
+                "        return c.invoke(z.tanh().plus(z)).log();",
+                "    }",
+                "}");
+        Compilation compilation = compile(model);
+        assertThat(compilation).succeededWithoutWarnings();
+        org.assertj.core.api.Assertions.assertThat(generated(compilation, "test.BiasActivationKiln"))
+                .contains("Compiled.biasActivation(UnaryFunction.SIGMOID, aOut, aBiasData, sigmoidOut, n, aFeatures);")
+                .contains("Compiled.addBias(bOut, bBiasData, n, bFeatures);", "Compiled.unary(UnaryFunction.TANH, bOut, ")
+                .contains("Compiled.addBias(cOut, cBiasData, n, cFeatures);", "Compiled.unary(UnaryFunction.LOG, cOut, ")
+                .doesNotContain("biasActivation(UnaryFunction.TANH", "biasActivation(UnaryFunction.LOG");
+    }
+
     private static String generated(Compilation compilation, String className) throws java.io.IOException {
         return compilation.generatedSourceFile(className).orElseThrow().getCharContent(true).toString();
     }

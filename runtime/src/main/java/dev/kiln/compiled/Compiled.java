@@ -162,6 +162,25 @@ public final class Compiled {
         KERNELS.unaryBackward(f, y, g, grad, n);
     }
 
+    /**
+     * {@code out[r * cols + c] = f(x[r * cols + c] + bias[c])}: a Linear layer's bias and the activation
+     * after it in one vectorised pass over the GEMM's output, with the numbers of {@link #addBias}
+     * followed by {@link #unary} (as the eager path computes them); x is left as it is.
+     */
+    public static void biasActivation(UnaryFunction f, float[] x, float[] bias, float[] out, int rows, int cols) {
+        KERNELS.addRowVectorUnary(f, x, bias, out, rows, cols);
+    }
+
+    /** {@link #biasActivation(UnaryFunction, float[], float[], float[], int, int)} for float64. */
+    public static void biasActivation(UnaryFunction f, double[] x, double[] bias, double[] out, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, i = r * cols; c < cols; c++, i++) {
+                out[i] = x[i] + bias[c];
+            }
+        }
+        KERNELS.unary(f, out, out);
+    }
+
     /** {@code out[i] = f(in[i])} for every element of {@code in}: a vectorised activation pass. */
     public static void unary(UnaryFunction f, float[] in, float[] out) {
         KERNELS.unary(f, in, out);

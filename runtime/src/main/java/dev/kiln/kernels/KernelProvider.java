@@ -72,6 +72,14 @@ public interface KernelProvider {
     void addRowVector(double[] out, double[] row, int rows, int cols);
 
     /**
+     * {@code out[r * cols + c] = f(x[r * cols + c] + row[c])} for every row r below {@code rows}: a
+     * Linear layer's bias and its activation in one pass over the GEMM's output. Each element gets
+     * the bits of {@link #addRowVector} followed by {@link #unary} on an array of rows x cols
+     * elements; out may be x.
+     */
+    void addRowVectorUnary(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols);
+
+    /**
      * SGD's step on {@code n} float32 elements, in place, as {@code torch.optim.SGD} defines it:
      * {@code d = (maximize ? -g : g) + weightDecay * theta}; with momentum, the buffer becomes
      * {@code d} on the first step and {@code momentum * buffer + (1 - dampening) * d} after, and

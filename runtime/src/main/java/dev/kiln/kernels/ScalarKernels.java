@@ -195,7 +195,22 @@ final class ScalarKernels implements KernelProvider {
 
     @Override
     public void unary(UnaryFunction f, float[] x, float[] out) {
-        int n = x.length;
+        unary(f, x, out, x.length);
+    }
+
+    @Override
+    public void addRowVectorUnary(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                out[base + c] = x[base + c] + row[c];
+            }
+        }
+        unary(f, out, out, rows * cols);
+    }
+
+    /** {@link #unary(UnaryFunction, float[], float[])} on the first n elements. */
+    private static void unary(UnaryFunction f, float[] x, float[] out, int n) {
         switch (f) {
             case EXP -> {
                 for (int i = 0; i < n; i++) {

@@ -124,6 +124,8 @@ final class VectorKernels implements KernelProvider {
         float[] transposed = new float[0];
         /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
         final float[] tiled = new float[L * L];
+        /** A row repeated, one vector past its end, for {@link #addRowVectorUnary}. */
+        float[] rowRepeated = new float[0];
         /** A register tile on its way to C, for edge tiles and later k blocks. */
         final float[] scratch = new float[MR * NR];
         final double[] dscratch = new double[MR * DNR];
@@ -150,6 +152,10 @@ final class VectorKernels implements KernelProvider {
 
         float[] edge(int size) {
             return edge.length >= size ? edge : (edge = new float[size]);
+        }
+
+        float[] rowRepeated(int size) {
+            return rowRepeated.length >= size ? rowRepeated : (rowRepeated = new float[size]);
         }
     }
 
@@ -1798,38 +1804,71 @@ final class VectorKernels implements KernelProvider {
     private static void unary(UnaryFunction f, float[] x, float[] out, int from, int to) {
         int bound = from + FS.loopBound(to - from);
         int i = from;
-        switch (f) {
-            case EXP -> {
-                for (; i < bound; i += L) {
-                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.EXP).intoArray(out, i);
-                }
-            }
-            case LOG -> {
-                for (; i < bound; i += L) {
-                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.LOG).intoArray(out, i);
-                }
-            }
-            case TANH -> {
-                for (; i < bound; i += L) {
-                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.TANH).intoArray(out, i);
-                }
-            }
-            case SIGMOID -> {
-                FloatVector one = FloatVector.broadcast(FS, 1f);
-                for (; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(FS, x, i).neg().lanewise(VectorOperators.EXP);
-                    one.div(e.add(1f)).intoArray(out, i);
-                }
-            }
-            case RELU -> {
-                for (; i < bound; i += L) {
-                    // MAX follows Math.max: a NaN lane stays NaN.
-                    FloatVector.fromArray(FS, x, i).lanewise(VectorOperators.MAX, 0f).intoArray(out, i);
-                }
-            }
+        for (; i < bound; i += L) {
+            apply(f, FloatVector.fromArray(FS, x, i)).intoArray(out, i);
         }
         for (; i < to; i++) {
             out[i] = (float) f.apply(x[i]);
+        }
+    }
+
+    /**
+     * f in every lane: the vector form of {@link UnaryFunction#apply}, in one place for
+     * {@link #unary} and {@link #addRowVectorUnary}, so both give the same bits. Small enough for C2
+     * to inline into their loops, where the switch on a loop-invariant f costs a predicted branch.
+     */
+    private static FloatVector apply(UnaryFunction f, FloatVector v) {
+        return switch (f) {
+            case EXP -> v.lanewise(VectorOperators.EXP);
+            case LOG -> v.lanewise(VectorOperators.LOG);
+            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> FloatVector.broadcast(FS, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            // MAX follows Math.max: a NaN lane stays NaN.
+            case RELU -> v.lanewise(VectorOperators.MAX, 0f);
+        };
+    }
+
+    @Override
+    public void addRowVectorUnary(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols) {
+        int n = rows * cols;
+        if (n == 0) {
+            return;
+        }
+        // The row repeated, tiled[t] = row[t % cols] for t < cols + L: the L values of the row that
+        // a vector starting at column c meets, from its end into the next row, are tiled[c .. c + L).
+        float[] tiled = BUFFERS.get().rowRepeated(cols + L);
+        for (int t = 0; t < cols + L; t++) {
+            tiled[t] = row[t % cols];
+        }
+        int parts = elementwiseParts(n);
+        if (parts <= 1) {
+            addRowVectorUnary(f, x, row, tiled, out, cols, 0, n);
+            return;
+        }
+        Threads.run(parts, t -> addRowVectorUnary(f, x, row, tiled, out, cols, partStart(t, parts, n),
+                partStart(t + 1, parts, n)));
+    }
+
+    /**
+     * Elements [from, to) of {@link #addRowVectorUnary(UnaryFunction, float[], float[], float[], int, int)},
+     * from a multiple of L: vectors and scalar tail where {@link #unary} has them for the same n, so
+     * that each element gets the bits of the sum's float rounding followed by unary's f.
+     */
+    private static void addRowVectorUnary(UnaryFunction f, float[] x, float[] row, float[] tiled, float[] out,
+                                          int cols, int from, int to) {
+        int bound = from + FS.loopBound(to - from);
+        int step = L % cols;
+        int i = from, c = from % cols;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(FS, x, i).add(FloatVector.fromArray(FS, tiled, c));
+            apply(f, v).intoArray(out, i);
+            c += step;
+            if (c >= cols) {
+                c -= cols;
+            }
+        }
+        for (; i < to; i++) {
+            out[i] = (float) f.apply(x[i] + row[i % cols]);
         }
     }
 

@@ -177,6 +177,59 @@ class UnaryKernelsTest {
     }
 
     /**
+     * The fused bias and activation gives, bit for bit, what adding the row and then applying the
+     * function to an array of exactly rows x cols elements gives (as the eager path computes it),
+     * for rows narrower and wider than a vector, ragged lengths, in place and not.
+     */
+    @Test
+    void biasAndActivationInOnePassGiveTheBitsOfTheTwoPasses() {
+        for (UnaryFunction f : UnaryFunction.values()) {
+            for (int cols : new int[] {1, 3, 8, 13, 16, 17, 100}) {
+                for (int rows : new int[] {0, 1, 5, 16, 33}) {
+                    SplittableRandom rnd = new SplittableRandom(rows * 101L + cols * 7L + f.ordinal());
+                    int n = rows * cols;
+                    float[] x = new float[n + 5];
+                    float[] row = new float[cols];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) (f == UnaryFunction.LOG ? rnd.nextDouble(0, 10) : rnd.nextDouble(-9, 9));
+                    }
+                    for (int c = 0; c < cols; c++) {
+                        row[c] = (float) (f == UnaryFunction.LOG ? rnd.nextDouble(0.5, 2) : rnd.nextDouble(-2, 2));
+                    }
+                    for (KernelProvider provider : GemmKernelsTest.providers()) {
+                        float[] expected = java.util.Arrays.copyOf(x, n);
+                        provider.addRowVector(expected, row, rows, cols);
+                        provider.unary(f, expected, expected);
+                        float[] out = new float[n + 5];
+                        out[n] = -1f;
+                        provider.addRowVectorUnary(f, x, row, out, rows, cols);
+                        String what = provider.name() + " " + f + " rows=" + rows + " cols=" + cols;
+                        same(what, out, expected, f);
+                        assertThat(out[n]).as(what + ": nothing written past rows x cols").isEqualTo(-1f);
+                        float[] inPlace = x.clone();
+                        provider.addRowVectorUnary(f, inPlace, row, inPlace, rows, cols);
+                        same(what + " in place", inPlace, expected, f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same bits for RELU; for the transcendental functions, within the float32 tolerance, since
+     * the Vector API's EXP, LOG and TANH may round differently before C2 compiles a loop than after.
+     */
+    private static void same(String what, float[] got, float[] expected, UnaryFunction f) {
+        for (int i = 0; i < expected.length; i++) {
+            if (f == UnaryFunction.RELU) {
+                assertThat(got[i]).as(what + " i=" + i).isEqualTo(expected[i]);
+            } else {
+                check(what + " i=" + i, got[i], expected[i], 1e-5, 1.3e-6);
+            }
+        }
+    }
+
+    /**
      * Passes over at least {@link VectorKernels#PARALLEL_MIN_ELEMENTS} elements per thread are split
      * over the kernel threads; every element must come out as from one thread, including those of
      * the scalar tail and of the rows each part starts with (a ragged row length, 517).
@@ -204,7 +257,7 @@ class UnaryKernelsTest {
                     // The forward pass of RELU only: the Vector API's EXP, LOG and TANH may round
                     // differently before C2 compiles the loop than after, whatever the threads. The
                     // backward passes are plain arithmetic on a given output (x / 20, in (-1, 1)).
-                    float[][] results = new float[UnaryFunction.values().length + 1][];
+                    float[][] results = new float[UnaryFunction.values().length + 2][];
                     int r = 0;
                     float[] relu = new float[n];
                     provider.unary(UnaryFunction.RELU, x, relu);
@@ -218,7 +271,10 @@ class UnaryKernelsTest {
                     }
                     float[] biased = x.clone();
                     provider.addRowVector(biased, bias, rows, cols);
-                    results[r] = biased;
+                    results[r++] = biased;
+                    float[] fused = new float[n];
+                    provider.addRowVectorUnary(UnaryFunction.RELU, x, bias, fused, rows, cols);
+                    results[r] = fused;
                     if (first == null) {
                         first = results;
                     } else {

@@ -636,10 +636,16 @@ public final class KilnWriter {
             m.addStatement("$T $N = new $T[$L]", t.array, value(last), t.element, reduce == null
                     ? CodeBlock.of("n * $N", features(last)) : CodeBlock.of(reduce.all() ? "1" : "n"));
         }
-        for (Fusion.Block block : fusion.blocks()) {
-            switch (block) {
+        List<Fusion.Block> blocks = fusion.blocks();
+        for (int b = 0; b < blocks.size(); b++) {
+            Fusion.Block next = b + 1 < blocks.size() ? blocks.get(b + 1) : null;
+            switch (blocks.get(b)) {
                 case Fusion.Elementwise e -> elementwise(m, e, t);
                 case Fusion.Vectorised v -> vectorised(m, v);
+                case Fusion.Dense d when biasActivation(d, next) -> {
+                    denseWithActivation(m, d, (Fusion.Vectorised) next);
+                    b++;
+                }
                 case Fusion.Dense d -> dense(m, d, t);
                 case Fusion.RowSoftmax s -> softmax(m, s, t);
                 case Fusion.Reduction r -> reduction(m, r, t);
@@ -711,11 +717,34 @@ public final class KilnWriter {
                 value(v.from()), value(v.to()));
     }
 
-    private void dense(MethodSpec.Builder m, Fusion.Dense d, Precision t) {
+    /**
+     * Whether Dense block d's bias and the vectorised activation of block {@code next} run as one
+     * pass: next applies to the GEMM's output, its derivative comes from its own output, and nothing
+     * else reads the biased output (the backward does not keep it, no side path reads it), which the
+     * fused pass never writes.
+     */
+    private boolean biasActivation(Fusion.Dense d, Fusion.Block next) {
+        return d.linear().bias() && d.pointwise().isEmpty() && next instanceof Fusion.Vectorised v
+                && v.from() == d.to() && v.function().kind() != PointwiseKind.LOG
+                && !backward.saved().contains(d.to()) && !sideValues().contains(d.to());
+    }
+
+    /** The GEMM of d, then its bias and the activation of v in one vectorised pass over the GEMM's output. */
+    private void denseWithActivation(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v) {
+        int s = d.from();
+        m.addCode(line(d.linear()));
+        gemm(m, d, value(s + 1));
+        m.addCode(line(v.function()));
+        m.addComment("bias and activation, one vectorised pass over the GEMM's output");
+        m.addStatement("$T.biasActivation($T.$L, $N, $N, $N, n, $N)", COMPILED, UNARY_FUNCTION,
+                v.function().kind().unaryFunction(), value(s + 1), names.get("biasData" + s), value(v.to()),
+                features(s + 1));
+    }
+
+    /** The GEMM of Dense block d, its output into {@code target}. */
+    private void gemm(MethodSpec.Builder m, Fusion.Dense d, String target) {
         int s = d.from();
         String in = features(s), out = features(s + 1);
-        m.addCode(line(d.linear()));
-        String target = fusion.stored().contains(s + 1) ? value(s + 1) : value(d.to());
         if (d.linear().weight().outputsAreRows()) {
             m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0)", GEMM, out, in, value(s), in,
                     names.get("weightData" + s), in, target);
@@ -723,6 +752,14 @@ public final class KilnWriter {
             m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, out, in, value(s), in,
                     names.get("weightData" + s), out, target);
         }
+    }
+
+    private void dense(MethodSpec.Builder m, Fusion.Dense d, Precision t) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        m.addCode(line(d.linear()));
+        String target = fusion.stored().contains(s + 1) ? value(s + 1) : value(d.to());
+        gemm(m, d, target);
         if (!d.linear().bias() && d.pointwise().isEmpty()) {
             return;
         }
