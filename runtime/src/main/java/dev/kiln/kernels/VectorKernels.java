@@ -34,9 +34,10 @@ import jdk.incubator.vector.VectorSpecies;
  *     scratch tile and into C through lane masks, row by row, so C is never padded.</li>
  * <li>a sliver at most one vector wide runs a tile of MR rows x one vector, so that a product
  *     with ten columns does not spend four vectors' FMAs on each step; in float, a sliver of 17 to
- *     32 columns runs a tile two vectors wide. Both write C through a lane mask of their columns,
- *     and both have a half-height version (three rows) for the last rows of a product when at most
- *     three are left, as the last row of a 13-row weight gradient over a batch of 500 is.</li>
+ *     32 columns runs a tile two vectors wide, and one of 33 to 48 columns a tile three vectors
+ *     wide. They write C through a lane mask of their columns, and the first two have a
+ *     half-height version (three rows) for the last rows of a product when at most three are left,
+ *     as the last row of a 13-row weight gradient over a batch of 500 is.</li>
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
@@ -330,8 +331,7 @@ final class VectorKernels implements KernelProvider {
 
     /**
      * A tile of A read through its strides and nr <= NR columns of B: as many vectors wide as nr
-     * needs, one, two or all four; one or two vectors wide, half as tall when at most MR / 2 rows are
-     * left.
+     * needs, one to four; one or two vectors wide, half as tall when at most MR / 2 rows are left.
      */
     private static void stileEdge(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                   float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
@@ -1862,10 +1862,10 @@ final class VectorKernels implements KernelProvider {
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(FS, x, i).add(FloatVector.fromArray(FS, tiled, c));
             apply(f, v).intoArray(out, i);
-            c += step;
-            if (c >= cols) {
-                c -= cols;
-            }
+            // (c + L) % cols without a division, and without a branch that would follow the
+            // pattern of row ends (a conditional move)
+            int next = c + step - cols;
+            c = next < 0 ? next + cols : next;
         }
         for (; i < to; i++) {
             out[i] = (float) f.apply(x[i] + row[i % cols]);
