@@ -4,6 +4,8 @@ import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
+import dev.kiln.internal.Dims;
+import dev.kiln.internal.TensorAccess;
 import dev.kiln.kernels.KernelProvider;
 import dev.kiln.kernels.Kernels;
 import dev.kiln.kernels.UnaryFunction;
@@ -36,6 +38,7 @@ public final class LossGradient {
 
     /** The eager losses' kernels: the float cross-entropy runs the same row kernels as the eager one. */
     private static final KernelProvider KERNELS = Kernels.provider();
+    private static final TensorAccess ACCESS = TensorAccess.get();
 
     private final Loss loss;
     private final Kind kind;
@@ -87,7 +90,7 @@ public final class LossGradient {
         }
         return switch (kind) {
             case NONE -> false;
-            case MSE, L1 -> target.dtype() == type && Arrays.equals(target.shape().toArray(), outputDims);
+            case MSE, L1 -> target.dtype() == type && Dims.equal(ACCESS.dims(target), outputDims);
             case CROSS_ENTROPY, NLL -> outputDims.length == 2 && target.dtype() == DType.INT64 && target.dim() == 1
                     && target.size(0) == outputDims[0] && validClasses(target, outputDims[1]);
         };
