@@ -81,7 +81,8 @@ final class VectorDotGemm {
      * columns), A's rows and B's columns contiguous, and a depth from {@code minK} to {@code maxK} and
      * of at least one vector (the last k % L elements are read as the vector that ends at k).
      * The choice never depends on m, and {@link Gemm} never cuts a product at least that wide into
-     * narrower blocks, so blocks of a product split over threads run here exactly when the whole would.
+     * narrower blocks nor a narrower one into columns at all, so blocks of a product split over
+     * threads run here exactly when the whole would (minK may depend on n).
      */
     static boolean applies(int n, int k, int aCs, int bRs, int minK, int maxK) {
         return L == 16 && n < Gemm.NARROW_COLUMNS && aCs == 1 && bRs == 1 && k >= Math.max(minK, L) && k <= maxK;

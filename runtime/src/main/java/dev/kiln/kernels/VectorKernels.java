@@ -40,8 +40,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     as the last row of a 13-row weight gradient over a batch of 500 is.</li>
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
- * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} to
- * {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
+ * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} (and
+ * {@value #DOT_MIN_K_PER_COLUMN} per column) to {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
  * lane used however narrow C is. A narrow float product whose A is transposed (a weight's gradient
  * {@code dY^T x}), tall and deep enough, runs transposed, {@code C^T = B^T A^T}, into a buffer
  * copied into C through {@link #transpose16}: its tiles are as wide as m.
@@ -96,11 +96,15 @@ final class VectorKernels implements KernelProvider {
     static final int DIRECT_MAX_K = 16;
     /**
      * The depths at which a narrow product with A's rows and B's columns contiguous runs as dot
-     * products ({@link VectorDotGemm}): below 64, summing each tile's accumulators across lanes costs
-     * more than the lanes the register tiles leave idle; above 2048, a tile's rows of A (4 x k floats)
-     * no longer sit in L1.
+     * products ({@link VectorDotGemm}): below 64, or below 10 n for n columns, summing each tile's
+     * accumulators across lanes costs more than the lanes the register tiles leave idle (measured on
+     * a Zen 4 core: 504 x 13 x 64 took 24 us as dot products against 14 in tiles one vector wide,
+     * and x 128 36 against 27, while x 256 took 56 against 72 and 504 x 10 x 128 24 against 37);
+     * above 2048, a tile's rows of A (4 x k floats) no longer sit in L1.
      */
     static final int DOT_MIN_K = 64;
+    /** See {@link #DOT_MIN_K}: the least depth per column of C. */
+    static final int DOT_MIN_K_PER_COLUMN = 10;
     /** See {@link #DOT_MIN_K}. */
     static final int DOT_MAX_K = 2048;
 
@@ -219,7 +223,7 @@ final class VectorKernels implements KernelProvider {
         if (n == 1) {
             bCs = 1; // a single column: its column stride is never used
         }
-        if (VectorDotGemm.applies(n, k, aCs, bRs, DOT_MIN_K, DOT_MAX_K)) {
+        if (VectorDotGemm.applies(n, k, aCs, bRs, Math.max(DOT_MIN_K, DOT_MIN_K_PER_COLUMN * n), DOT_MAX_K)) {
             VectorDotGemm.sgemm(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, BUFFERS.get().scratch);
             return;
         }

@@ -54,13 +54,14 @@ class GemmKernelsTest {
         out.add(Arguments.of(70, 112, 700));
         // Narrow outputs as the tutorials' heads have them: shallow and deep, through every kernel
         // for narrow products, with rows and columns left over from their tiles.
-        // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range; the last
-        // four are computed transposed when A is (a weight's gradient), m a multiple of 16 or not.
+        // Depths 63, 64, 2048 and 2049 sit on the edges of the dot-product kernel's range, and 129
+        // and 130 on its edge for 13 columns; 100 x 10 x 128 to 64 x 7 x 600 are computed transposed
+        // when A is (a weight's gradient), m a multiple of 16 or not.
         for (int[] s : new int[][] {{500, 3, 8}, {500, 8, 3}, {3, 8, 500}, {500, 13, 8}, {8, 13, 500},
                 {128, 4, 100}, {16, 1, 128}, {1, 128, 16}, {128, 13, 16}, {7, 15, 64}, {5, 2, 63}, {9, 1, 1000},
                 {5, 20, 2048}, {5, 20, 2049}, {7, 3, 2}, {40, 20, 500}, {250, 90, 600},
                 {13, 2, 1}, {11, 5, 7}, {19, 6, 2049}, {8, 7, 33}, {3, 4, 3}, {61, 2, 5},
-                {100, 10, 128}, {37, 15, 33}, {33, 3, 32}, {64, 7, 600}}) {
+                {100, 10, 128}, {37, 15, 33}, {33, 3, 32}, {64, 7, 600}, {6, 13, 129}, {6, 13, 130}}) {
             out.add(Arguments.of(s[0], s[1], s[2]));
         }
         return out.stream();
