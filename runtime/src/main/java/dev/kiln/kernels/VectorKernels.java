@@ -319,11 +319,8 @@ final class VectorKernels implements KernelProvider {
                     bEdge = edge;
                     bEdgeOff = 0;
                 }
-                for (int i0 = 0; i0 < m; i0 += MR) {
-                    int mr = Math.min(MR, m - i0);
-                    stileEdge(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, bEdge, bEdgeOff, bEdgeRs,
-                            c, cOff + i0 * ldc + nFull, ldc, mr, nr, accumulate, scratch);
-                }
+                stileRows(kc, a, aOff + pc * aCs, aRs, aCs, bEdge, bEdgeOff, bEdgeRs, c, cOff + nFull, ldc, m, nr,
+                        accumulate, scratch);
             }
         }
     }
@@ -334,15 +331,30 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
+     * The tiles of m rows of A read through its strides and nr <= NR columns of B, from row 0 at
+     * aBase and cBase: a tile one vector wide loops over the rows itself, without a call per tile
+     * (which cost about as much as a tile of six steps of k).
+     */
+    private static void stileRows(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
+                                  float[] c, int cBase, int ldc, int m, int nr, boolean accumulate, float[] scratch) {
+        if (nr <= L) {
+            stileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, m, nr, accumulate, scratch);
+            return;
+        }
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            stileEdge(kc, a, aBase + i0 * aRs, aRs, aCs, b, bBase, bRs, c, cBase + i0 * ldc, ldc, Math.min(MR, m - i0),
+                    nr, accumulate, scratch);
+        }
+    }
+
+    /**
      * A tile of A read through its strides and nr <= NR columns of B: as many vectors wide as nr
      * needs, one to four; one or two vectors wide, half as tall when at most MR / 2 rows are left.
      */
     private static void stileEdge(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                   float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate, float[] scratch) {
         boolean shortTile = mr <= MR / 2;
-        if (nr <= L && shortTile) {
-            stileNarrowShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
-        } else if (nr <= L) {
+        if (nr <= L) {
             stileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else if (nr <= 2 * L && shortTile) {
             stileHalfShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
@@ -375,12 +387,8 @@ final class VectorKernels implements KernelProvider {
                 if (small) {
                     // B packed, A read in place: tiles step through A by its strides.
                     for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        for (int i0 = 0; i0 < m; i0 += MR) {
-                            int mr = Math.min(MR, m - i0);
-                            int aBase = aOff + i0 * aRs + pc * aCs, cBase = cOff + jc + jr + i0 * ldc;
-                            stileEdge(kc, a, aBase, aRs, aCs, bp, jr * kc, NR, c, cBase, ldc, mr, nr, accumulate, scratch);
-                        }
+                        stileRows(kc, a, aOff + pc * aCs, aRs, aCs, bp, jr * kc, NR, c, cOff + jc + jr, ldc, m,
+                                Math.min(NR, nc - jr), accumulate, scratch);
                     }
                     continue;
                 }
@@ -899,79 +907,90 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
-     * The micro-kernel for a tile at most one vector wide (nr <= L): MR rows x one vector, so that a
-     * product with few columns does not spend four vectors' FMAs on one vector's work. A(i, p) at
-     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]}; rows past mr repeat
-     * the last row and are not stored; B's rows are read as whole vectors (L readable elements each).
+     * The micro-kernel for tiles at most one vector wide (nr <= L), over m rows: tiles of MR rows x
+     * one vector, so that a product with few columns does not spend four vectors' FMAs on one
+     * vector's work, the row tiles looped here rather than by a call each, and the last rows by
+     * {@link #stileNarrowShort} when at most MR / 2 are left. A(i, p) at
+     * {@code a[aBase + i aRs + p aCs]}, B(p, j) at {@code b[bBase + p bRs + j]}; in a tile of fewer
+     * than MR rows, rows past its last repeat that row and are not stored; B's rows are read as whole
+     * vectors (L readable elements each).
      * A tile of MR rows goes into C through a lane mask of nr lanes where a whole vector fits in C's
      * array from each row (a masked store that may run past the array sometimes compiles to a slow
      * path), others through {@code scratch}. One loop per layout of A and one store block, so that C1
      * compiles it too (see the class description).
      */
     private static void stileNarrow(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
-                                    float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                    float[] c, int cBase, int ldc, int m, int nr, boolean accumulate,
                                     float[] scratch) {
-        int a0 = aBase;
-        int a1 = aBase + Math.min(1, mr - 1) * aRs;
-        int a2 = aBase + Math.min(2, mr - 1) * aRs;
-        int a3 = aBase + Math.min(3, mr - 1) * aRs;
-        int a4 = aBase + Math.min(4, mr - 1) * aRs;
-        int a5 = aBase + Math.min(5, mr - 1) * aRs;
-        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
-        FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
-        if (aCs == 1) {
-            // A's rows contiguous: indexes linear in the loop counter, whose range checks C2 moves
-            // out of the loop, and two steps of k per pass (fewer instructions per step: dY W at
-            // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
-            // the order of k, so the bits do not change. (The odd last step is written out: letting
-            // the strided loop below take it made C2 compile this method twice as slow.)
-            int p = 0, pb = bBase;
-            for (; p + 1 < kc; p += 2, pb += 2 * bRs) {
-                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
-                FloatVector b1 = FloatVector.fromArray(FS, b, pb + bRs);
-                c0 = b1.fma(FloatVector.broadcast(FS, a[a0 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0));
-                c1 = b1.fma(FloatVector.broadcast(FS, a[a1 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1));
-                c2 = b1.fma(FloatVector.broadcast(FS, a[a2 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a2 + p]), c2));
-                c3 = b1.fma(FloatVector.broadcast(FS, a[a3 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a3 + p]), c3));
-                c4 = b1.fma(FloatVector.broadcast(FS, a[a4 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a4 + p]), c4));
-                c5 = b1.fma(FloatVector.broadcast(FS, a[a5 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a5 + p]), c5));
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            int mr = Math.min(MR, m - i0);
+            int aRow = aBase + i0 * aRs, cRow = cBase + i0 * ldc;
+            if (mr <= MR / 2) {
+                stileNarrowShort(kc, a, aRow, aRs, aCs, b, bBase, bRs, c, cRow, ldc, mr, nr, accumulate, scratch);
+                continue;
             }
-            if (p < kc) {
-                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
-                c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0);
-                c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1);
-                c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + p]), c2);
-                c3 = b0.fma(FloatVector.broadcast(FS, a[a3 + p]), c3);
-                c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + p]), c4);
-                c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + p]), c5);
+            int a0 = aRow;
+            int a1 = aRow + Math.min(1, mr - 1) * aRs;
+            int a2 = aRow + Math.min(2, mr - 1) * aRs;
+            int a3 = aRow + Math.min(3, mr - 1) * aRs;
+            int a4 = aRow + Math.min(4, mr - 1) * aRs;
+            int a5 = aRow + Math.min(5, mr - 1) * aRs;
+            FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
+            FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
+            if (aCs == 1) {
+                // A's rows contiguous: indexes linear in the loop counter, whose range checks C2 moves
+                // out of the loop, and two steps of k per pass (fewer instructions per step: dY W at
+                // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
+                // the order of k, so the bits do not change. (The odd last step is written out: letting
+                // the strided loop below take it made C2 compile this method twice as slow.)
+                int p = 0, pb = bBase;
+                for (; p + 1 < kc; p += 2, pb += 2 * bRs) {
+                    FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+                    FloatVector b1 = FloatVector.fromArray(FS, b, pb + bRs);
+                    c0 = b1.fma(FloatVector.broadcast(FS, a[a0 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0));
+                    c1 = b1.fma(FloatVector.broadcast(FS, a[a1 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1));
+                    c2 = b1.fma(FloatVector.broadcast(FS, a[a2 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a2 + p]), c2));
+                    c3 = b1.fma(FloatVector.broadcast(FS, a[a3 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a3 + p]), c3));
+                    c4 = b1.fma(FloatVector.broadcast(FS, a[a4 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a4 + p]), c4));
+                    c5 = b1.fma(FloatVector.broadcast(FS, a[a5 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a5 + p]), c5));
+                }
+                if (p < kc) {
+                    FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+                    c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0);
+                    c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + p]), c1);
+                    c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + p]), c2);
+                    c3 = b0.fma(FloatVector.broadcast(FS, a[a3 + p]), c3);
+                    c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + p]), c4);
+                    c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + p]), c5);
+                }
+            } else {
+                for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+                    FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+                    c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
+                    c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
+                    c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
+                    c3 = b0.fma(FloatVector.broadcast(FS, a[a3 + pa]), c3);
+                    c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
+                    c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
+                }
             }
-        } else {
-            for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
-                FloatVector b0 = FloatVector.fromArray(FS, b, pb);
-                c0 = b0.fma(FloatVector.broadcast(FS, a[a0 + pa]), c0);
-                c1 = b0.fma(FloatVector.broadcast(FS, a[a1 + pa]), c1);
-                c2 = b0.fma(FloatVector.broadcast(FS, a[a2 + pa]), c2);
-                c3 = b0.fma(FloatVector.broadcast(FS, a[a3 + pa]), c3);
-                c4 = b0.fma(FloatVector.broadcast(FS, a[a4 + pa]), c4);
-                c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
+            if (mr == MR && !accumulate && cRow + 5 * ldc + L <= c.length) {
+                VectorMask<Float> lanes = FS.indexInRange(0, nr);
+                c0.intoArray(c, cRow, lanes);
+                c1.intoArray(c, cRow + ldc, lanes);
+                c2.intoArray(c, cRow + 2 * ldc, lanes);
+                c3.intoArray(c, cRow + 3 * ldc, lanes);
+                c4.intoArray(c, cRow + 4 * ldc, lanes);
+                c5.intoArray(c, cRow + 5 * ldc, lanes);
+            } else {
+                c0.intoArray(scratch, 0);
+                c1.intoArray(scratch, NR);
+                c2.intoArray(scratch, 2 * NR);
+                c3.intoArray(scratch, 3 * NR);
+                c4.intoArray(scratch, 4 * NR);
+                c5.intoArray(scratch, 5 * NR);
+                merge(scratch, c, cRow, ldc, mr, nr, accumulate);
             }
-        }
-        if (mr == MR && !accumulate && cBase + 5 * ldc + L <= c.length) {
-            VectorMask<Float> lanes = FS.indexInRange(0, nr);
-            c0.intoArray(c, cBase, lanes);
-            c1.intoArray(c, cBase + ldc, lanes);
-            c2.intoArray(c, cBase + 2 * ldc, lanes);
-            c3.intoArray(c, cBase + 3 * ldc, lanes);
-            c4.intoArray(c, cBase + 4 * ldc, lanes);
-            c5.intoArray(c, cBase + 5 * ldc, lanes);
-        } else {
-            c0.intoArray(scratch, 0);
-            c1.intoArray(scratch, NR);
-            c2.intoArray(scratch, 2 * NR);
-            c3.intoArray(scratch, 3 * NR);
-            c4.intoArray(scratch, 4 * NR);
-            c5.intoArray(scratch, 5 * NR);
-            merge(scratch, c, cBase, ldc, mr, nr, accumulate);
         }
     }
 
