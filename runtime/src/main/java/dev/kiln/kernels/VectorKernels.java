@@ -41,10 +41,11 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * A narrow float product (C fewer than {@code Gemm.NARROW_COLUMNS} wide) whose A rows and B columns
  * are both contiguous along k ({@code x W^T}) and whose depth is from {@value #DOT_MIN_K} (and
- * {@value #DOT_MIN_K_PER_COLUMN} per column) to {@value #DOT_MAX_K} runs as dot products instead ({@link VectorDotGemm}): nothing packed, every
- * lane used however narrow C is. A narrow float product whose A is transposed (a weight's gradient
- * {@code dY^T x}), tall and deep enough, runs transposed, {@code C^T = B^T A^T}, into a buffer
- * copied into C through {@link #transpose16}: its tiles are as wide as m.
+ * {@value #DOT_MIN_K_PER_COLUMN} per column) to {@value #DOT_MAX_K} runs as dot products instead
+ * ({@link VectorDotGemm}): nothing packed, every lane used however narrow C is. A narrow float
+ * product whose A is transposed (a weight's gradient {@code dY^T x}), tall and deep enough, runs
+ * transposed, {@code C^T = B^T A^T}, into a buffer copied into C through {@link #transpose16}: its
+ * tiles are as wide as m.
  * Packing reads A and B through their strides, so transposed operands cost no extra copy; with
  * 512-bit vectors, the packings that transpose (a B read as {@code W^T}, a row-major A into MR-row
  * slivers) go through registers in blocks of 16 columns ({@link #transpose16},
