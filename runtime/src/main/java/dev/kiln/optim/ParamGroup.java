@@ -36,6 +36,8 @@ public final class ParamGroup {
     private final List<Tensor> params;
     private final Map<String, Object> options = new LinkedHashMap<>();
     private Optimizer owner;
+    /** What the owner derived from the hyperparameters for its steps, or null; dropped when one changes. */
+    private Object prepared;
 
     private ParamGroup(List<Tensor> params) {
         this.params = params;
@@ -85,6 +87,7 @@ public final class ParamGroup {
         }
         if (owner == null) {
             options.put(name, value);
+            prepared = null;
         } else {
             Map<String, Object> changed = new LinkedHashMap<>(options);
             changed.put(name, value);
@@ -178,5 +181,19 @@ public final class ParamGroup {
     void replaceOptions(Map<String, Object> checkedOptions) {
         options.clear();
         options.putAll(checkedOptions);
+        prepared = null;
+    }
+
+    /**
+     * What the owning optimizer derived from the hyperparameters (read from the map and unboxed once,
+     * not for every parameter of every step), or null when nothing is, or a hyperparameter changed
+     * since.
+     */
+    Object prepared() {
+        return prepared;
+    }
+
+    void prepared(Object value) {
+        prepared = value;
     }
 }

@@ -118,6 +118,45 @@ class AdamTest {
         assertThat(Math.abs(adamL2[0] - adamWDecay[0])).isGreaterThan(1e-3);
     }
 
+    /**
+     * The step reads a group's hyperparameters once and keeps them until one changes: a learning
+     * rate and betas set between steps take effect at the next step, and parameters of one group at
+     * different step counts (one had no gradient at first) each get their own bias corrections.
+     */
+    @Test
+    void hyperparametersSetBetweenStepsAndParametersAtDifferentStepsFollowTheRule() {
+        Parameter first = param(THETA0), second = param(THETA0);
+        Adam adam = Adam.builder(List.of(first, second)).lr(0.1).build();
+        ParamGroup group = adam.paramGroups().get(0);
+        double[] lrs = {0.1, 0.1, 0.02, 0.02}, beta1s = {0.9, 0.9, 0.5, 0.5}, beta2s = {0.999, 0.999, 0.6, 0.6};
+        double[][] theta = {THETA0.clone(), THETA0.clone()}, m = new double[2][4], v = new double[2][4];
+        int[] steps = new int[2];
+        for (int s = 0; s < 4; s++) {
+            if (s == 2) {
+                group.lr(0.02).set("betas", List.of(0.5, 0.6));
+            }
+            first.setGrad(grad(GRADS[s]));
+            second.setGrad(s == 0 ? null : grad(GRADS[s - 1]));
+            adam.step();
+            for (int k = 0; k < 2; k++) {
+                if (k == 1 && s == 0) {
+                    continue;
+                }
+                double[] g = GRADS[k == 0 ? s : s - 1];
+                int t = ++steps[k];
+                for (int i = 0; i < 4; i++) {
+                    m[k][i] = beta1s[s] * m[k][i] + (1 - beta1s[s]) * g[i];
+                    v[k][i] = beta2s[s] * v[k][i] + (1 - beta2s[s]) * g[i] * g[i];
+                    double mHat = m[k][i] / (1 - Math.pow(beta1s[s], t));
+                    double vHat = v[k][i] / (1 - Math.pow(beta2s[s], t));
+                    theta[k][i] -= lrs[s] * mHat / (Math.sqrt(vHat) + 1e-8);
+                }
+            }
+            assertClose(first.toDoubleArray(), theta[0], 1e-12, "first parameter, step " + (s + 1));
+            assertClose(second.toDoubleArray(), theta[1], 1e-12, "second parameter, step " + (s + 1));
+        }
+    }
+
     @Test
     void stateHoldsStepAndMoments() {
         Parameter p = param(THETA0);
