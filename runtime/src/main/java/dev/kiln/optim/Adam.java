@@ -114,7 +114,7 @@ public final class Adam extends Optimizer {
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
         int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
-        Hyperparameters h = Hyperparameters.of(group);
+        Hyperparameters h = group.prepared(Hyperparameters.class, Hyperparameters::new);
         double lr = h.lr, eps = h.eps, weightDecay = h.weightDecay, beta1 = h.beta1, beta2 = h.beta2;
         boolean amsgrad = h.amsgrad, maximize = h.maximize;
         double t = FusedUpdate.nextStep(state);
@@ -170,15 +170,6 @@ public final class Adam extends Optimizer {
             beta2 = ((Number) betas.get(1)).doubleValue();
             amsgrad = group.getBoolean("amsgrad");
             maximize = group.getBoolean("maximize");
-        }
-
-        static Hyperparameters of(ParamGroup group) {
-            if (group.prepared() instanceof Hyperparameters h) {
-                return h;
-            }
-            Hyperparameters h = new Hyperparameters(group);
-            group.prepared(h);
-            return h;
         }
 
         /** {@code 1 - beta1^t}. */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A group of parameters that an {@link Optimizer} updates with the same hyperparameters: one entry
@@ -185,15 +186,16 @@ public final class ParamGroup {
     }
 
     /**
-     * What the owning optimizer derived from the hyperparameters (read from the map and unboxed once,
-     * not for every parameter of every step), or null when nothing is, or a hyperparameter changed
-     * since.
+     * What the owning optimizer reads from the hyperparameters for its steps, as {@code read} reads
+     * it: read once and kept until a hyperparameter changes, rather than looked up and unboxed for
+     * every parameter of every step.
      */
-    Object prepared() {
-        return prepared;
-    }
-
-    void prepared(Object value) {
+    <T> T prepared(Class<T> type, Function<ParamGroup, T> read) {
+        if (type.isInstance(prepared)) {
+            return type.cast(prepared);
+        }
+        T value = read.apply(this);
         prepared = value;
+        return value;
     }
 }

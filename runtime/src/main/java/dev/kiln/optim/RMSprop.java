@@ -112,9 +112,9 @@ public final class RMSprop extends Optimizer {
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
         int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
-        double lr = group.getDouble("lr"), alpha = group.getDouble("alpha"), eps = group.getDouble("eps");
-        double weightDecay = group.getDouble("weight_decay"), momentum = group.getDouble("momentum");
-        boolean centered = group.getBoolean("centered"), maximize = group.getBoolean("maximize");
+        Hyperparameters h = group.prepared(Hyperparameters.class, Hyperparameters::new);
+        double lr = h.lr, alpha = h.alpha, eps = h.eps, weightDecay = h.weightDecay, momentum = h.momentum;
+        boolean centered = h.centered, maximize = h.maximize;
         FusedUpdate.nextStep(state);
         Object squareAvg = FusedUpdate.state(state, "square_avg", param, 0);
         Object buffer = momentum > 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
@@ -145,6 +145,16 @@ public final class RMSprop extends Optimizer {
             FusedUpdate.set(theta, thetaAt + i, p - lr * step);
         }
         FusedUpdate.finish(param, target);
+    }
+
+    /** A group's hyperparameters as the step reads them, kept in the group until one changes (see Adam's). */
+    private record Hyperparameters(double lr, double alpha, double eps, double weightDecay, double momentum,
+                                   boolean centered, boolean maximize) {
+        Hyperparameters(ParamGroup group) {
+            this(group.getDouble("lr"), group.getDouble("alpha"), group.getDouble("eps"),
+                    group.getDouble("weight_decay"), group.getDouble("momentum"), group.getBoolean("centered"),
+                    group.getBoolean("maximize"));
+        }
     }
 
     /** Builds an {@link RMSprop}; every setter has PyTorch's default until called. */

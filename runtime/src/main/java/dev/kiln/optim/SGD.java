@@ -105,9 +105,9 @@ public final class SGD extends Optimizer {
         Tensor target = FusedUpdate.target(param), source = FusedUpdate.source(grad, param);
         Object theta = FusedUpdate.array(target), g = FusedUpdate.array(source);
         int thetaAt = FusedUpdate.offset(target), gAt = FusedUpdate.offset(source);
-        double lr = group.getDouble("lr"), momentum = group.getDouble("momentum");
-        double dampening = group.getDouble("dampening"), weightDecay = group.getDouble("weight_decay");
-        boolean maximize = group.getBoolean("maximize"), nesterov = group.getBoolean("nesterov");
+        Hyperparameters h = group.prepared(Hyperparameters.class, Hyperparameters::new);
+        double lr = h.lr, momentum = h.momentum, dampening = h.dampening, weightDecay = h.weightDecay;
+        boolean maximize = h.maximize, nesterov = h.nesterov;
         // The buffer starts as the first step's gradient (after weight decay), not at zero.
         boolean firstStep = !state.containsKey("momentum_buffer");
         Object buffer = momentum != 0 ? FusedUpdate.state(state, "momentum_buffer", param, 0) : null;
@@ -129,6 +129,15 @@ public final class SGD extends Optimizer {
             FusedUpdate.set(theta, thetaAt + i, p - lr * d);
         }
         FusedUpdate.finish(param, target);
+    }
+
+    /** A group's hyperparameters as the step reads them, kept in the group until one changes (see Adam's). */
+    private record Hyperparameters(double lr, double momentum, double dampening, double weightDecay,
+                                   boolean maximize, boolean nesterov) {
+        Hyperparameters(ParamGroup group) {
+            this(group.getDouble("lr"), group.getDouble("momentum"), group.getDouble("dampening"),
+                    group.getDouble("weight_decay"), group.getBoolean("maximize"), group.getBoolean("nesterov"));
+        }
     }
 
     /** Builds an {@link SGD}; every setter has PyTorch's default until called. */
