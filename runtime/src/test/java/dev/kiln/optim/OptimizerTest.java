@@ -21,6 +21,36 @@ class OptimizerTest {
     // ---------------------------------------------------------------------------------------------
     // Parameter groups
 
+    /**
+     * Each optimizer reads a group's hyperparameters once and keeps them until one changes: a
+     * learning rate set to 0 between steps leaves the parameters where the first step put them, in
+     * float32 (the provider's kernels) and in float64.
+     */
+    @Test
+    void aLearningRateSetBetweenStepsTakesEffectAtTheNextStep() {
+        List<java.util.function.Function<List<Parameter>, Optimizer>> optimizers = List.of(
+                p -> SGD.builder(p).lr(0.1).momentum(0.9).build(),
+                p -> RMSprop.builder(p).lr(0.1).momentum(0.5).centered(true).build(),
+                p -> Adam.builder(p).lr(0.1).build(),
+                p -> AdamW.builder(p).lr(0.1).amsgrad(true).build(),
+                p -> Adagrad.builder(p).lr(0.1).build());
+        for (boolean single : new boolean[] {true, false}) {
+            for (java.util.function.Function<List<Parameter>, Optimizer> make : optimizers) {
+                Parameter p = single ? new Parameter(Tensor.of(THETA0).reshape(2, 2).toFloat()) : param(THETA0);
+                Optimizer optimizer = make.apply(List.of(p));
+                p.setGrad(single ? grad(GRADS[0]).toFloat() : grad(GRADS[0]));
+                optimizer.step();
+                double[] afterFirst = p.toDoubleArray();
+                assertThat(afterFirst).as("%s moved the parameter", optimizer).isNotEqualTo(THETA0);
+                optimizer.paramGroups().get(0).lr(0.0);
+                p.setGrad(single ? grad(GRADS[1]).toFloat() : grad(GRADS[1]));
+                optimizer.step();
+                assertThat(p.toDoubleArray()).as("%s after lr = 0, float32 %s", optimizer, single)
+                        .containsExactly(afterFirst);
+            }
+        }
+    }
+
     @Test
     void groupsWithTheirOwnLearningRates() {
         Parameter a = param(THETA0), b = param(THETA0);
