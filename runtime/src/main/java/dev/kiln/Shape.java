@@ -1,6 +1,5 @@
 package dev.kiln;
 
-import dev.kiln.internal.Dims;
 import java.util.Arrays;
 
 /**
@@ -76,7 +75,7 @@ public final class Shape {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Shape s && Dims.equal(dims, s.dims);
+        return o instanceof Shape s && Arrays.equals(dims, s.dims);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.kiln.compiled;
 
-import dev.kiln.internal.Dims;
+import java.util.Arrays;
 
 /**
  * The float32 or float64 buffers of one compiled model instance, reused across calls. A {@link Lease} holds one
@@ -27,7 +27,7 @@ public final class ActivationPool {
 
     private Lease acquire(boolean doubles, int[] lengths) {
         Lease lease = spare;
-        if (lease != null && lease.doubles == doubles && Dims.equal(lease.lengths, lengths)) {
+        if (lease != null && lease.doubles == doubles && Arrays.equals(lease.lengths, lengths)) {
             spare = null;
             lease.generation++;
             return lease;

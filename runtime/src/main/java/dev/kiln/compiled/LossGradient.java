@@ -4,7 +4,6 @@ import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
-import dev.kiln.internal.Dims;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.kernels.KernelProvider;
 import dev.kiln.kernels.Kernels;
@@ -90,7 +89,7 @@ public final class LossGradient {
         }
         return switch (kind) {
             case NONE -> false;
-            case MSE, L1 -> target.dtype() == type && Dims.equal(ACCESS.dims(target), outputDims);
+            case MSE, L1 -> target.dtype() == type && Arrays.equals(ACCESS.dims(target), outputDims);
             case CROSS_ENTROPY, NLL -> outputDims.length == 2 && target.dtype() == DType.INT64 && target.dim() == 1
                     && target.size(0) == outputDims[0] && validClasses(target, outputDims[1]);
         };

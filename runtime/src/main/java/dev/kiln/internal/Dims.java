@@ -4,26 +4,6 @@ package dev.kiln.internal;
 public final class Dims {
     private Dims() {}
 
-    /**
-     * Whether two shapes are equal: {@link java.util.Arrays#equals(int[], int[])} in a plain loop, which
-     * for the few dimensions of a shape costs less than the vectorised comparison the JDK calls
-     * (measurable where an optimizer step or a compiled training step checks its shapes).
-     */
-    public static boolean equal(int[] a, int[] b) {
-        if (a == b) {
-            return true;
-        }
-        if (a.length != b.length) {
-            return false;
-        }
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] != b[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Wraps a negative dimension and checks the range; 0-d tensors accept 0 and -1 as PyTorch does. */
     public static int wrap(int dim, int rank, String op) {
         int span = Math.max(rank, 1);

@@ -3,7 +3,6 @@ package dev.kiln.optim;
 import dev.kiln.DType;
 import dev.kiln.Shape;
 import dev.kiln.Tensor;
-import dev.kiln.internal.Dims;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.device.cuda.CudaOps;
 import dev.kiln.kernels.KernelProvider;
@@ -92,7 +91,7 @@ final class FusedUpdate {
             t = Tensor.fullLike(param, initial);
             state.put(key, t);
         } else if (!isDenseLike(t, param)) {
-            if (!Dims.equal(ACCESS.dims(t), ACCESS.dims(param))) {
+            if (!Arrays.equals(ACCESS.dims(t), ACCESS.dims(param))) {
                 throw new IllegalStateException("optimizer state '" + key + "' has shape "
                         + Shape.describe(ACCESS.dims(t)) + " but its parameter has shape "
                         + Shape.describe(ACCESS.dims(param)));
@@ -106,7 +105,7 @@ final class FusedUpdate {
     /** Whether {@code t} has {@code like}'s type and shape and lies contiguous from index 0 of its array. */
     private static boolean isDenseLike(Tensor t, Tensor like) {
         return t.dtype() == like.dtype() && ACCESS.offset(t) == 0 && t.isContiguous()
-                && Dims.equal(ACCESS.dims(t), ACCESS.dims(like));
+                && Arrays.equals(ACCESS.dims(t), ACCESS.dims(like));
     }
 
     /**
@@ -146,7 +145,7 @@ final class FusedUpdate {
             t = Tensor.fullLike(param, initial);
             state.put(key, t);
         } else if (!t.device().equals(param.device()) || !isDenseLike(t, param)) {
-            if (!Dims.equal(ACCESS.dims(t), ACCESS.dims(param))) {
+            if (!Arrays.equals(ACCESS.dims(t), ACCESS.dims(param))) {
                 throw new IllegalStateException("optimizer state '" + key + "' has shape "
                         + Shape.describe(ACCESS.dims(t)) + " but its parameter has shape "
                         + Shape.describe(ACCESS.dims(param)));

@@ -725,8 +725,13 @@ public final class KilnWriter {
      */
     private boolean biasActivation(Fusion.Dense d, Fusion.Block next) {
         return d.linear().bias() && d.pointwise().isEmpty() && next instanceof Fusion.Vectorised v
-                && v.from() == d.to() && v.function().kind() != PointwiseKind.LOG
+                && v.from() == d.to() && derivativeFromOutput(v)
                 && !backward.saved().contains(d.to()) && !sideValues().contains(d.to());
+    }
+
+    /** Whether the provider's kernel folds v's derivative from v's output ({@code unaryBackward}): all but log. */
+    private static boolean derivativeFromOutput(Fusion.Vectorised v) {
+        return v.function().kind() != PointwiseKind.LOG;
     }
 
     /** The GEMM of d, then its bias and the activation of v in one vectorised pass over the GEMM's output. */
@@ -1077,7 +1082,7 @@ public final class KilnWriter {
                     .beginControlFlow("for (int i = 0; i < n * $N; i++)", features(0)).addCode(body.build()).endControlFlow()
                     .addStatement("grads[0] = $T.wrap($N, x.shape().toArray())", COMPILED, grad(0))
                     .endControlFlow();
-        } else if (block instanceof Fusion.Vectorised v && v.function().kind() != PointwiseKind.LOG
+        } else if (block instanceof Fusion.Vectorised v && derivativeFromOutput(v)
                 && !sideValues().contains(v.to())) {
             stopUnlessNeeded(m, from, mode);
             m.addComment("the derivative, from the output, folded in by the provider's vectorised kernel");
