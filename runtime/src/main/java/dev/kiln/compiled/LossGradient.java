@@ -7,7 +7,6 @@ import dev.kiln.device.Device;
 import dev.kiln.internal.TensorAccess;
 import dev.kiln.kernels.KernelProvider;
 import dev.kiln.kernels.Kernels;
-import dev.kiln.kernels.UnaryFunction;
 import dev.kiln.loss.CrossEntropyLoss;
 import dev.kiln.loss.L1Loss;
 import dev.kiln.loss.Loss;
@@ -135,37 +134,11 @@ public final class LossGradient {
                 yield sum * scale;
             }
             case CROSS_ENTROPY -> {
-                // log-softmax by the provider's row kernel into grad, the loss read off it, then the
-                // softmax as one vectorised exp pass and "- onehot", scaled: the gradient
+                // the loss and the softmax's gradient in one pass of the provider's row kernel;
+                // accepts() took only targets with a counted row, so the scale is finite
                 long[] t = Compiled.longs(target);
-                KERNELS.softmaxRows(output, grad, rows, cols, true);
-                double sum = 0;
-                int counted = 0;
-                for (int r = 0; r < rows; r++) {
-                    if (t[r] != ignoreIndex) {
-                        sum -= grad[r * cols + (int) t[r]];
-                        counted++;
-                    }
-                }
-                double scale = 1.0 / (mean ? counted : 1);
-                KERNELS.unary(UnaryFunction.EXP, grad, grad);
-                // accepts() took only targets with a counted row, so the scale is finite and the
-                // zeroed rows stay zero
-                for (int r = 0; r < rows; r++) {
-                    int row = r * cols;
-                    if (t[r] == ignoreIndex) {
-                        Arrays.fill(grad, row, row + cols, 0f);
-                    } else {
-                        grad[row + (int) t[r]] -= 1f;
-                    }
-                }
-                // the scale in one pass over the whole array, which C2 vectorises, rather than row by
-                // row over a few classes each
-                float s = (float) scale;
-                for (int i = 0; i < size; i++) {
-                    grad[i] *= s;
-                }
-                yield sum * scale;
+                double scale = 1.0 / (mean ? counted(t) : 1);
+                yield KERNELS.crossEntropyRows(output, rows, cols, t, ignoreIndex, (float) scale, grad) * scale;
             }
             case NLL -> {
                 long[] t = Compiled.longs(target);

@@ -146,4 +146,15 @@ public interface KernelProvider {
      * {@link #softmaxRows}.
      */
     void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log);
+
+    /**
+     * Cross-entropy of each row of a row-major rows x cols float32 matrix of logits against one class
+     * index per row, with its gradient, in one pass. A row r whose target {@code t = target[r]} is not
+     * {@code ignoreIndex} adds {@code -log softmax(x_r)[t]} to the returned sum and gets
+     * {@code scale (softmax(x_r) - onehot(t))} in grad; a row whose target is ignoreIndex adds nothing
+     * and gets zeros. Every other target must lie in {@code [0, cols)}: the caller checks. grad may be
+     * x. The scalar kernels compute each row in double and round once; the vector kernels compute in
+     * float (within float32 tolerance of that) and add the rows' losses in double.
+     */
+    double crossEntropyRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale, float[] grad);
 }

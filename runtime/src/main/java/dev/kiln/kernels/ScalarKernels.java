@@ -416,6 +416,38 @@ final class ScalarKernels implements KernelProvider {
     }
 
     @Override
+    public double crossEntropyRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale,
+                                   float[] grad) {
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            long t = target[r];
+            if (t == ignoreIndex) {
+                java.util.Arrays.fill(grad, base, base + cols, 0f);
+                continue;
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
+            }
+            double sum = 0;
+            for (int j = 0; j < cols; j++) {
+                sum += Math.exp(x[base + j] - max);
+            }
+            // -log softmax(x)[t] = log(sum) - (x[t] - max), read before grad may overwrite x
+            total += Math.log(sum) - (x[base + (int) t] - max);
+            for (int j = 0; j < cols; j++) {
+                double p = Math.exp(x[base + j] - max) / sum;
+                grad[base + j] = (float) ((j == t ? p - 1 : p) * scale);
+            }
+        }
+        return total;
+    }
+
+    @Override
     public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
         for (int r = 0; r < rows; r++) {
             int base = r * cols;

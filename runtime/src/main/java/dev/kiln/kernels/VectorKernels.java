@@ -944,8 +944,11 @@ final class VectorKernels implements KernelProvider {
                 // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
                 // the order of k, so the bits do not change. (The odd last step is written out: letting
                 // the strided loop below take it made C2 compile this method twice as slow.)
-                int p = 0, pb = bBase;
-                for (; p + 1 < kc; p += 2, pb += 2 * bRs) {
+                // (The limit is kc rounded down to even, not "p + 1 < kc": C2 removes the range checks
+                // of A's reads from a loop whose counter it compares with the limit directly, and kept
+                // all twelve per pass in the other form. 500x13x20: 5.2 -> 5.0 us.)
+                int p = 0, pb = bBase, pairs = kc & ~1;
+                for (; p < pairs; p += 2, pb += 2 * bRs) {
                     FloatVector b0 = FloatVector.fromArray(FS, b, pb);
                     FloatVector b1 = FloatVector.fromArray(FS, b, pb + bRs);
                     c0 = b1.fma(FloatVector.broadcast(FS, a[a0 + p + 1]), b0.fma(FloatVector.broadcast(FS, a[a0 + p]), c0));
@@ -2213,5 +2216,37 @@ final class VectorKernels implements KernelProvider {
     @Override
     public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
         VectorRowKernels.softmaxRowsBackward(y, g, out, rows, cols, log);
+    }
+
+    @Override
+    public double crossEntropyRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale,
+                                   float[] grad) {
+        if (cols < L) {
+            return VectorRowKernels.crossEntropyShortRows(x, rows, cols, target, ignoreIndex, scale, grad);
+        }
+        // Long rows: the log-softmax by rows into grad, the losses read off it, then the softmax as one
+        // flat pass of exponentials, "- onehot" and the scale.
+        int size = rows * cols;
+        VectorRowKernels.softmaxRows(x, grad, rows, cols, true);
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            if (target[r] != ignoreIndex) {
+                total -= grad[r * cols + (int) target[r]];
+            }
+        }
+        unary(UnaryFunction.EXP, grad, grad, 0, size);
+        for (int r = 0; r < rows; r++) {
+            int row = r * cols;
+            if (target[r] == ignoreIndex) {
+                Arrays.fill(grad, row, row + cols, 0f);
+            } else {
+                grad[row + (int) target[r]] -= 1f;
+            }
+        }
+        // the scale in one pass over the whole matrix, which C2 vectorises
+        for (int i = 0; i < size; i++) {
+            grad[i] *= scale;
+        }
+        return total;
     }
 }

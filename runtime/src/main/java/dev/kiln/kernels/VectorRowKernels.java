@@ -1,5 +1,6 @@
 package dev.kiln.kernels;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -35,6 +36,8 @@ final class VectorRowKernels {
         double[] totals = new double[0];
         /** A block of L short rows as columns, column j at j L: at most L - 1 of them. */
         final float[] columns = new float[L * L];
+        /** The targets of a block of L rows, as floats, -1 for a row not counted: {@link #crossEntropyShortRows}. */
+        final float[] classes = new float[L];
         /** Where each of L consecutive short rows starts, for the gathers of {@link #softmaxShortRows}. */
         final int[] starts = new int[L];
 
@@ -81,7 +84,7 @@ final class VectorRowKernels {
         }
         double[] totals = buffers.totals(inner);
         for (int o = 0; o < outer; o++) {
-            java.util.Arrays.fill(totals, 0, inner, 0.0);
+            Arrays.fill(totals, 0, inner, 0.0);
             int base = o * n * inner;
             // Blocks of rows added in float, a vector of columns at a time, then carried in double.
             for (int r0 = 0; r0 < n; r0 += BLOCK) {
@@ -125,7 +128,7 @@ final class VectorRowKernels {
         int period = inner * L;
         int wholeBlocks = n / L;
         for (int o = 0; o < outer; o++) {
-            java.util.Arrays.fill(totals, 0, inner, 0.0);
+            Arrays.fill(totals, 0, inner, 0.0);
             int base = o * n * inner;
             for (int b0 = 0; b0 < wholeBlocks; b0 += BLOCK / L) {
                 int b1 = Math.min(wholeBlocks, b0 + BLOCK / L);
@@ -254,6 +257,83 @@ final class VectorRowKernels {
                 (log ? v.sub(logSum) : v.mul(inverse)).intoArray(out, base + j, starts, 0, live);
             }
         }
+    }
+
+    /**
+     * {@link KernelProvider#crossEntropyRows} for rows shorter than a vector, L rows at a time across
+     * the lanes as in {@link #softmaxShortRows}: the columns gathered once, their maxima, exponentials
+     * and sums lane-wise, the target's shifted logit picked by a comparison per class, and each column
+     * of the gradient, {@code scale (e / sum - onehot)}, scattered straight into grad. One gather and
+     * one scatter per column, where a log-softmax followed by passes over its output would read and
+     * write every element three more times.
+     */
+    static double crossEntropyShortRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale,
+                                        float[] grad) {
+        Buffers buffers = BUFFERS.get();
+        int[] starts = buffers.starts(cols, L);
+        float[] columns = buffers.columns;
+        float[] classes = buffers.classes;
+        float[] losses = buffers.lanes;
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector scaleVector = FloatVector.broadcast(FS, scale);
+        // the rows' losses added lane-wise in float over BLOCK rows, each block's sum carried in double
+        FloatVector block = zero;
+        double total = 0;
+        for (int r0 = 0; r0 < rows; r0 += L) {
+            if (r0 % BLOCK == 0 && r0 > 0) {
+                total += laneSum(block, losses);
+                block = zero;
+            }
+            int live = Math.min(L, rows - r0);
+            VectorMask<Float> inRange = FS.indexInRange(r0, rows);
+            if (live < L) {
+                starts = buffers.starts(cols, live);
+            }
+            for (int i = 0; i < live; i++) {
+                long t = target[r0 + i];
+                classes[i] = t == ignoreIndex ? -1f : t;
+            }
+            Arrays.fill(classes, live, L, -1f);
+            FloatVector cls = FloatVector.fromArray(FS, classes, 0);
+            VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
+            int base = r0 * cols;
+            FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < cols; j++) {
+                FloatVector column = FloatVector.fromArray(FS, x, base + j, starts, 0, inRange);
+                column.intoArray(columns, j * L);
+                max = max.max(column);
+            }
+            // a row of minus infinities: keep exp finite; the result is NaN as in PyTorch
+            max = max.blend(zero, max.eq(Float.NEGATIVE_INFINITY));
+            FloatVector sum = zero;
+            FloatVector picked = zero;
+            for (int j = 0; j < cols; j++) {
+                FloatVector shifted = FloatVector.fromArray(FS, columns, j * L).sub(max);
+                picked = picked.blend(shifted, cls.eq((float) j));
+                FloatVector e = shifted.lanewise(VectorOperators.EXP);
+                sum = sum.add(e);
+                e.intoArray(columns, j * L);
+            }
+            // -log softmax at the target = log(sum) - shifted target logit; zero in rows not counted
+            block = block.add(zero.blend(sum.lanewise(VectorOperators.LOG).sub(picked), counted));
+            FloatVector inverse = scaleVector.div(sum);
+            for (int j = 0; j < cols; j++) {
+                FloatVector g = FloatVector.fromArray(FS, columns, j * L).mul(inverse);
+                g = g.sub(scaleVector, cls.eq((float) j));
+                zero.blend(g, counted).intoArray(grad, base + j, starts, 0, inRange);
+            }
+        }
+        return total + laneSum(block, losses);
+    }
+
+    /** The lanes of v added in lane order, in double: a fixed order, unlike {@code reduceLanes}. */
+    private static double laneSum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        double sum = 0;
+        for (int i = 0; i < L; i++) {
+            sum += lanes[i];
+        }
+        return sum;
     }
 
     /** Rows shorter than a vector: each row's sum, added in order in float (as {@link #rowSum} adds a short tail). */

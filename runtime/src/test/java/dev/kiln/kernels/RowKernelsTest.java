@@ -128,6 +128,53 @@ class RowKernelsTest {
     }
 
     @Test
+    void crossEntropyRowsGiveTheLossAndTheSoftmaxGradientWithIgnoredRowsLeftOut() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        long ignore = -100;
+        for (int cols : new int[] {1, 2, 3, 4, 10, 15, 16, 17, 33}) {
+            for (int rows : new int[] {1, 5, 16, 17, 40, 300}) {
+                float[] x = random(rnd, rows * cols, 30);
+                long[] target = new long[rows];
+                for (int r = 0; r < rows; r++) {
+                    // every seventh row ignored, and the last class and class 0 among the others
+                    target[r] = r % 7 == 3 ? ignore : r % 5 == 0 ? cols - 1 : rnd.nextInt(cols);
+                }
+                float scale = 0.25f;
+                double[] logSoft = softmax(x, rows, cols, true);
+                double loss = 0, magnitude = 0;
+                double[] grad = new double[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    if (target[r] == ignore) {
+                        continue;
+                    }
+                    loss -= logSoft[r * cols + (int) target[r]];
+                    magnitude += Math.abs(logSoft[r * cols + (int) target[r]]);
+                    for (int j = 0; j < cols; j++) {
+                        grad[r * cols + j] = (Math.exp(logSoft[r * cols + j]) - (j == target[r] ? 1 : 0)) * scale;
+                    }
+                }
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    String what = String.format("%s %dx%d", provider.name(), rows, cols);
+                    float[] out = new float[rows * cols + 1];
+                    out[rows * cols] = 42f;
+                    double got = provider.crossEntropyRows(x, rows, cols, target, ignore, scale, out);
+                    close(what + " loss", got, loss, 1e-5 + 1.3e-6 * magnitude);
+                    for (int i = 0; i < rows * cols; i++) {
+                        close(what + " gradient at " + i, out[i], grad[i], 1e-5 + 1.3e-6 * Math.abs(grad[i]));
+                    }
+                    assertThat(out[rows * cols]).as("%s wrote past the gradient", what).isEqualTo(42f);
+                    // In place gives the same.
+                    float[] inPlace = java.util.Arrays.copyOf(x, rows * cols + 1);
+                    inPlace[rows * cols] = 42f;
+                    assertThat(provider.crossEntropyRows(inPlace, rows, cols, target, ignore, scale, inPlace))
+                            .as("%s in place", what).isEqualTo(got);
+                    assertThat(inPlace).as("%s in place", what).isEqualTo(out);
+                }
+            }
+        }
+    }
+
+    @Test
     void softmaxGradientsMatchTheDefinition() {
         SplittableRandom rnd = new SplittableRandom(13);
         for (int cols : SIZES) {
