@@ -49,6 +49,11 @@ class GemmKernelsTest {
         out.add(Arguments.of(200, 300, 513));
         out.add(Arguments.of(1, 1000, 256));
         out.add(Arguments.of(1000, 1, 256));
+        // a single row of A: whole vectors and a last vector overlapping them, k within one block
+        // and just past it
+        for (int[] s : new int[][] {{1, 16, 1}, {1, 17, 5}, {1, 100, 64}, {1, 20, 512}, {1, 70, 513}}) {
+            out.add(Arguments.of(s[0], s[1], s[2]));
+        }
         // edge tiles three vectors wide: 33 and 48 columns after whole tiles, direct and packed
         out.add(Arguments.of(50, 97, 40));
         out.add(Arguments.of(70, 112, 700));
