@@ -396,23 +396,33 @@ final class ScalarKernels implements KernelProvider {
     public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[base + j]);
-            }
-            if (max == Double.NEGATIVE_INFINITY) {
-                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
-            }
-            double total = 0;
-            for (int j = 0; j < cols; j++) {
-                total += Math.exp(x[base + j] - max);
-            }
+            double max = rowShift(x, base, cols);
+            double total = expSum(x, base, cols, max);
             double shift = max + Math.log(total);
             for (int j = 0; j < cols; j++) {
                 double v = x[base + j];
                 out[base + j] = (float) (log ? v - shift : Math.exp(v - max) / total);
             }
         }
+    }
+
+    /** The maximum of a row, subtracted before its exponentials: 0 for a row of minus infinities. */
+    private static double rowShift(float[] x, int base, int cols) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, x[base + j]);
+        }
+        // all -inf: keep exp finite; the result is NaN as in PyTorch
+        return max == Double.NEGATIVE_INFINITY ? 0 : max;
+    }
+
+    /** The sum of {@code exp(x - shift)} over a row, in double. */
+    private static double expSum(float[] x, int base, int cols, double shift) {
+        double total = 0;
+        for (int j = 0; j < cols; j++) {
+            total += Math.exp(x[base + j] - shift);
+        }
+        return total;
     }
 
     @Override
@@ -426,17 +436,8 @@ final class ScalarKernels implements KernelProvider {
                 java.util.Arrays.fill(grad, base, base + cols, 0f);
                 continue;
             }
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[base + j]);
-            }
-            if (max == Double.NEGATIVE_INFINITY) {
-                max = 0; // all -inf: keep exp finite; the result is NaN as in PyTorch
-            }
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp(x[base + j] - max);
-            }
+            double max = rowShift(x, base, cols);
+            double sum = expSum(x, base, cols, max);
             // -log softmax(x)[t] = log(sum) - (x[t] - max), read before grad may overwrite x
             total += Math.log(sum) - (x[base + (int) t] - max);
             for (int j = 0; j < cols; j++) {

@@ -235,14 +235,7 @@ final class VectorRowKernels {
                 starts = buffers.starts(cols, rows - r0);
             }
             int base = r0 * cols;
-            FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < cols; j++) {
-                FloatVector column = FloatVector.fromArray(FS, x, base + j, starts, 0, live);
-                column.intoArray(columns, j * L);
-                max = max.max(column);
-            }
-            // a row of minus infinities: keep exp finite; the result is NaN as in PyTorch
-            max = max.blend(zero, max.eq(Float.NEGATIVE_INFINITY));
+            FloatVector max = gatherColumns(x, base, cols, starts, live, columns);
             FloatVector sum = zero;
             for (int j = 0; j < cols; j++) {
                 FloatVector shifted = FloatVector.fromArray(FS, columns, j * L).sub(max);
@@ -297,14 +290,7 @@ final class VectorRowKernels {
             FloatVector cls = FloatVector.fromArray(FS, classes, 0);
             VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
             int base = r0 * cols;
-            FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < cols; j++) {
-                FloatVector column = FloatVector.fromArray(FS, x, base + j, starts, 0, inRange);
-                column.intoArray(columns, j * L);
-                max = max.max(column);
-            }
-            // a row of minus infinities: keep exp finite; the result is NaN as in PyTorch
-            max = max.blend(zero, max.eq(Float.NEGATIVE_INFINITY));
+            FloatVector max = gatherColumns(x, base, cols, starts, inRange, columns);
             FloatVector sum = zero;
             FloatVector picked = zero;
             for (int j = 0; j < cols; j++) {
@@ -334,6 +320,22 @@ final class VectorRowKernels {
             sum += lanes[i];
         }
         return sum;
+    }
+
+    /**
+     * The columns of a block of short rows from {@code base}, gathered into {@code columns} (column j
+     * at j L, lane i from row i); returns each row's maximum, the shift before its exponentials, 0 for
+     * a row of minus infinities (which keeps exp finite; the result is NaN as in PyTorch).
+     */
+    private static FloatVector gatherColumns(float[] x, int base, int cols, int[] starts, VectorMask<Float> live,
+                                             float[] columns) {
+        FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < cols; j++) {
+            FloatVector column = FloatVector.fromArray(FS, x, base + j, starts, 0, live);
+            column.intoArray(columns, j * L);
+            max = max.max(column);
+        }
+        return max.blend(FloatVector.zero(FS), max.eq(Float.NEGATIVE_INFINITY));
     }
 
     /** Rows shorter than a vector: each row's sum, added in order in float (as {@link #rowSum} adds a short tail). */
