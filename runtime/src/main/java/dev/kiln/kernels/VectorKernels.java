@@ -986,14 +986,14 @@ final class VectorKernels implements KernelProvider {
             FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
             FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
             if (aCs == 1) {
-                // A's rows contiguous: indexes linear in the loop counter, whose range checks C2 moves
-                // out of the loop, and two steps of k per pass (fewer instructions per step: dY W at
-                // 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each accumulator still adds its products in
-                // the order of k, so the bits do not change. (The odd last step is written out: letting
-                // the strided loop below take it made C2 compile this method twice as slow.)
-                // (The limit is kc rounded down to even, not "p + 1 < kc": C2 removes the range checks
-                // of A's reads from a loop whose counter it compares with the limit directly, and kept
-                // all twelve per pass in the other form. 500x13x20: 5.2 -> 5.0 us.)
+                // A's rows contiguous: indexes linear in the loop counter, and two steps of k per pass
+                // (fewer instructions per step: dY W at 128x10x100 took 8.2-8.6 us, now 6.0-6.3). Each
+                // accumulator still adds its products in the order of k, so the bits do not change.
+                // The loop runs to kc rounded down to even, a limit its counter is compared with
+                // directly, so that C2 moves the range checks of A's reads out of it (it kept all
+                // twelve per pass for "p + 1 < kc": 500x13x20 took 5.2 us, now 5.0). The odd last
+                // step is written out: letting the strided loop below take it made C2 compile this
+                // method twice as slow.
                 int p = 0, pb = bBase, pairs = kc & ~1;
                 for (; p < pairs; p += 2, pb += 2 * bRs) {
                     FloatVector b0 = FloatVector.fromArray(FS, b, pb);
