@@ -149,6 +149,74 @@ public final class Compiled {
         }
     }
 
+    // The batch-along-vectors layout of a training step (see the generated step's comments): each
+    // value after the first layer stored features x n, one row per feature.
+
+    /**
+     * When a step runs with one row per feature: {@code auto} (the default) when it pays, or
+     * {@code always} or {@code never}, from the system property {@code kiln.featureRows}. Tests run
+     * the compiled steps both ways.
+     */
+    private static final String FEATURE_ROWS = System.getProperty("kiln.featureRows", "auto");
+    /** The fewest rows for which {@code auto} picks one row per feature: four vectors of samples. */
+    private static final int FEATURE_ROWS_MIN_ROWS = 64;
+    /**
+     * The widest layer output for which {@code auto} picks one row per feature: a 512-bit vector of
+     * floats. Wider outputs fill the row-major GEMMs' vectors already, and the transposes (the first
+     * layer's output, a weight gradient's packing) grow with them.
+     */
+    private static final int FEATURE_ROWS_MAX_WIDTH = 16;
+
+    /**
+     * Whether a training step over {@code n} rows through layers of the given widths (the input's
+     * features, then each Linear layer's outputs) runs with one row per feature.
+     */
+    public static boolean featureRows(int n, int... widths) {
+        switch (FEATURE_ROWS) {
+            case "always" -> {
+                return true;
+            }
+            case "never" -> {
+                return false;
+            }
+            default -> {
+                if (n < FEATURE_ROWS_MIN_ROWS) {
+                    return false;
+                }
+                for (int i = 1; i < widths.length; i++) {
+                    if (widths[i] > FEATURE_ROWS_MAX_WIDTH) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+    }
+
+    /** {@code dst[c * rows + r] = src[r * cols + c]}: a first layer's row-major output into the layout of one row per feature. */
+    public static void transpose(float[] src, int rows, int cols, float[] dst) {
+        KERNELS.transpose(src, rows, cols, dst);
+    }
+
+    /** {@code out[f * n + j] += bias[f]}: a Linear layer's bias added to its output stored one row per feature. */
+    public static void addFeatureBias(float[] out, float[] bias, int features, int n) {
+        KERNELS.addColumnVector(out, bias, out, features, n);
+    }
+
+    /**
+     * {@code out[f * n + j] = act(x[f * n + j] + bias[f])}: a Linear layer's bias and the activation
+     * after it in one vectorised pass over its output stored one row per feature.
+     */
+    public static void featureBiasActivation(UnaryFunction f, float[] x, float[] bias, float[] out, int features,
+                                             int n) {
+        KERNELS.addColumnVectorUnary(f, x, bias, out, features, n);
+    }
+
+    /** {@code out[f] = sum over j of g[f * n + j]}: a Linear layer's bias gradient from g stored one row per feature. */
+    public static void featureSums(float[] g, int features, int n, float[] out) {
+        KERNELS.sum(g, features, n, 1, out);
+    }
+
     /**
      * {@code grad[i] = g[i] f'(x[i])} for i below n, from the activation's output {@code y = f(x)}:
      * the activation's derivative folded into the incoming gradient by a vectorised kernel.

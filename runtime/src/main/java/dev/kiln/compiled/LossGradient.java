@@ -115,20 +115,39 @@ public final class LossGradient {
      * {@code grad}.
      */
     public double apply(float[] output, int rows, int cols, Tensor target, float[] grad) {
+        return apply(output, rows, cols, false, target, grad);
+    }
+
+    /**
+     * {@link #apply(float[], int, int, Tensor, float[])} for an output stored one row per feature:
+     * {@code output} is cols x rows, sample r's value j at {@code j * rows + r}, and {@code grad} gets
+     * the gradient in the same layout. The target is as {@link #accepts} took it, one row per sample.
+     */
+    public double applyTransposed(float[] output, int rows, int cols, Tensor target, float[] grad) {
+        return apply(output, rows, cols, true, target, grad);
+    }
+
+    /** The loss and gradient of output (rows x cols, or cols x rows when {@code transposed}). */
+    private double apply(float[] output, int rows, int cols, boolean transposed, Tensor target, float[] grad) {
         int size = rows * cols;
+        // where sample r's value j is: one row per sample, or one row per feature
+        int rowStride = transposed ? 1 : cols, colStride = transposed ? rows : 1;
         return switch (kind) {
             case MSE, L1 -> {
                 float[] t = Compiled.floats(target);
                 double scale = mean ? 1.0 / size : 1.0;
                 double sum = 0;
-                for (int i = 0; i < size; i++) {
-                    float d = output[i] - t[i];
-                    if (kind == Kind.MSE) {
-                        sum += (double) d * d;
-                        grad[i] = (float) (2 * d * scale);
-                    } else {
-                        sum += Math.abs(d);
-                        grad[i] = (float) (Math.signum(d) * scale);
+                for (int r = 0, i = 0; r < rows; r++) {
+                    for (int j = 0; j < cols; j++, i++) {
+                        int at = r * rowStride + j * colStride;
+                        float d = output[at] - t[i];
+                        if (kind == Kind.MSE) {
+                            sum += (double) d * d;
+                            grad[at] = (float) (2 * d * scale);
+                        } else {
+                            sum += Math.abs(d);
+                            grad[at] = (float) (Math.signum(d) * scale);
+                        }
                     }
                 }
                 yield sum * scale;
@@ -138,7 +157,10 @@ public final class LossGradient {
                 // accepts() took only targets with a counted row, so the scale is finite
                 long[] t = Compiled.longs(target);
                 double scale = 1.0 / (mean ? counted(t) : 1);
-                yield KERNELS.crossEntropyRows(output, rows, cols, t, ignoreIndex, (float) scale, grad) * scale;
+                double sum = transposed
+                        ? KERNELS.crossEntropyColumns(output, cols, rows, t, ignoreIndex, (float) scale, grad)
+                        : KERNELS.crossEntropyRows(output, rows, cols, t, ignoreIndex, (float) scale, grad);
+                yield sum * scale;
             }
             case NLL -> {
                 long[] t = Compiled.longs(target);
@@ -147,8 +169,9 @@ public final class LossGradient {
                 Arrays.fill(grad, 0, size, 0f);
                 for (int r = 0; r < rows; r++) {
                     if (t[r] != ignoreIndex) {
-                        sum -= output[r * cols + (int) t[r]];
-                        grad[r * cols + (int) t[r]] = (float) -scale;
+                        int at = r * rowStride + (int) t[r] * colStride;
+                        sum -= output[at];
+                        grad[at] = (float) -scale;
                     }
                 }
                 yield sum * scale;

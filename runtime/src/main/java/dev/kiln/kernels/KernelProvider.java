@@ -157,4 +157,35 @@ public interface KernelProvider {
      * float (within float32 tolerance of that) and add the rows' losses in double.
      */
     double crossEntropyRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale, float[] grad);
+
+    // The batch-along-vectors layout of a compiled training step: a matrix of features x batch, one
+    // row per feature, so that the batch fills the vectors where the layers are narrower than them.
+
+    /**
+     * {@code dst[c * rows + r] = src[r * cols + c]}: the rows x cols row-major src transposed into
+     * dst (cols x rows, row-major). dst must not be src.
+     */
+    void transpose(float[] src, int rows, int cols, float[] dst);
+
+    /**
+     * {@code out[r * cols + c] = x[r * cols + c] + column[r]} for every row r below {@code rows}: a
+     * bias added to each column of a row-major matrix, a layer's bias when its output is stored one
+     * row per feature. out may be x.
+     */
+    void addColumnVector(float[] x, float[] column, float[] out, int rows, int cols);
+
+    /**
+     * {@code out[r * cols + c] = f(x[r * cols + c] + column[r])}: {@link #addColumnVector} and the
+     * activation in one pass. out may be x. Precision as in {@link #unary}.
+     */
+    void addColumnVectorUnary(UnaryFunction f, float[] x, float[] column, float[] out, int rows, int cols);
+
+    /**
+     * {@link #crossEntropyRows} for logits stored one row per class: x is classes x n, sample j's
+     * logits are {@code x[c * n + j]} for c below {@code classes}, and grad gets the gradient in the
+     * same layout. Targets, ignored samples, scale and precision as in {@link #crossEntropyRows}; grad
+     * may be x.
+     */
+    double crossEntropyColumns(float[] x, int classes, int n, long[] target, long ignoreIndex, float scale,
+                               float[] grad);
 }

@@ -396,8 +396,8 @@ final class ScalarKernels implements KernelProvider {
     public void softmaxRows(float[] x, float[] out, int rows, int cols, boolean log) {
         for (int r = 0; r < rows; r++) {
             int base = r * cols;
-            double max = rowShift(x, base, cols);
-            double total = expSum(x, base, cols, max);
+            double max = rowShift(x, base, cols, 1);
+            double total = expSum(x, base, cols, 1, max);
             double shift = max + Math.log(total);
             for (int j = 0; j < cols; j++) {
                 double v = x[base + j];
@@ -406,21 +406,24 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
-    /** The maximum of a row, subtracted before its exponentials: 0 for a row of minus infinities. */
-    private static double rowShift(float[] x, int base, int cols) {
+    /**
+     * The maximum of a row of {@code cols} elements {@code stride} apart, subtracted before its
+     * exponentials: 0 for a row of minus infinities.
+     */
+    private static double rowShift(float[] x, int base, int cols, int stride) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < cols; j++) {
-            max = Math.max(max, x[base + j]);
+            max = Math.max(max, x[base + j * stride]);
         }
         // all -inf: keep exp finite; the result is NaN as in PyTorch
         return max == Double.NEGATIVE_INFINITY ? 0 : max;
     }
 
-    /** The sum of {@code exp(x - shift)} over a row, in double. */
-    private static double expSum(float[] x, int base, int cols, double shift) {
+    /** The sum of {@code exp(x - shift)} over a row of elements {@code stride} apart, in double. */
+    private static double expSum(float[] x, int base, int cols, int stride, double shift) {
         double total = 0;
         for (int j = 0; j < cols; j++) {
-            total += Math.exp(x[base + j] - shift);
+            total += Math.exp(x[base + j * stride] - shift);
         }
         return total;
     }
@@ -428,24 +431,66 @@ final class ScalarKernels implements KernelProvider {
     @Override
     public double crossEntropyRows(float[] x, int rows, int cols, long[] target, long ignoreIndex, float scale,
                                    float[] grad) {
+        return crossEntropy(x, rows, cols, cols, 1, target, ignoreIndex, scale, grad);
+    }
+
+    @Override
+    public double crossEntropyColumns(float[] x, int classes, int n, long[] target, long ignoreIndex, float scale,
+                                      float[] grad) {
+        return crossEntropy(x, n, classes, 1, n, target, ignoreIndex, scale, grad);
+    }
+
+    /**
+     * The cross-entropy of {@code rows} samples of {@code cols} logits each, sample r's logit j at
+     * {@code r * rowStride + j * colStride} in x, and its gradient at the same places in grad.
+     */
+    private static double crossEntropy(float[] x, int rows, int cols, int rowStride, int colStride, long[] target,
+                                       long ignoreIndex, float scale, float[] grad) {
         double total = 0;
         for (int r = 0; r < rows; r++) {
-            int base = r * cols;
+            int base = r * rowStride;
             long t = target[r];
             if (t == ignoreIndex) {
-                java.util.Arrays.fill(grad, base, base + cols, 0f);
+                for (int j = 0; j < cols; j++) {
+                    grad[base + j * colStride] = 0f;
+                }
                 continue;
             }
-            double max = rowShift(x, base, cols);
-            double sum = expSum(x, base, cols, max);
+            double max = rowShift(x, base, cols, colStride);
+            double sum = expSum(x, base, cols, colStride, max);
             // -log softmax(x)[t] = log(sum) - (x[t] - max), read before grad may overwrite x
-            total += Math.log(sum) - (x[base + (int) t] - max);
+            total += Math.log(sum) - (x[base + (int) t * colStride] - max);
             for (int j = 0; j < cols; j++) {
-                double p = Math.exp(x[base + j] - max) / sum;
-                grad[base + j] = (float) ((j == t ? p - 1 : p) * scale);
+                int at = base + j * colStride;
+                double p = Math.exp(x[at] - max) / sum;
+                grad[at] = (float) ((j == t ? p - 1 : p) * scale);
             }
         }
         return total;
+    }
+
+    @Override
+    public void transpose(float[] src, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
+    }
+
+    @Override
+    public void addColumnVector(float[] x, float[] column, float[] out, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, i = r * cols; c < cols; c++, i++) {
+                out[i] = x[i] + column[r];
+            }
+        }
+    }
+
+    @Override
+    public void addColumnVectorUnary(UnaryFunction f, float[] x, float[] column, float[] out, int rows, int cols) {
+        addColumnVector(x, column, out, rows, cols);
+        unary(f, out, out, rows * cols);
     }
 
     @Override

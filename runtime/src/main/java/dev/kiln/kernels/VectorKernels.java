@@ -557,7 +557,7 @@ final class VectorKernels implements KernelProvider {
      * column index, so four rounds exchange the two 4-bit indexes. Each interleave is one two-table
      * permute ({@code selectFrom}). Unrolled by hand: vectors kept in an array would be boxed.
      */
-    private static void transpose16(float[] src, int s, int ld, float[] dst, int d, int dld) {
+    static void transpose16(float[] src, int s, int ld, float[] dst, int d, int dld) {
         FloatVector r0 = FloatVector.fromArray(FS, src, s), r1 = FloatVector.fromArray(FS, src, s + ld);
         FloatVector r2 = FloatVector.fromArray(FS, src, s + 2 * ld), r3 = FloatVector.fromArray(FS, src, s + 3 * ld);
         FloatVector r4 = FloatVector.fromArray(FS, src, s + 4 * ld), r5 = FloatVector.fromArray(FS, src, s + 5 * ld);
@@ -1891,7 +1891,7 @@ final class VectorKernels implements KernelProvider {
      * {@link #unary} and {@link #addRowVectorUnary}, so both give the same bits. Small enough for C2
      * to inline into their loops, where the switch on a loop-invariant f costs a predicted branch.
      */
-    private static FloatVector apply(UnaryFunction f, FloatVector v) {
+    static FloatVector apply(UnaryFunction f, FloatVector v) {
         return switch (f) {
             case EXP -> v.lanewise(VectorOperators.EXP);
             case LOG -> v.lanewise(VectorOperators.LOG);
@@ -2263,6 +2263,27 @@ final class VectorKernels implements KernelProvider {
     @Override
     public void softmaxRowsBackward(float[] y, float[] g, float[] out, int rows, int cols, boolean log) {
         VectorRowKernels.softmaxRowsBackward(y, g, out, rows, cols, log);
+    }
+
+    @Override
+    public void transpose(float[] src, int rows, int cols, float[] dst) {
+        VectorColumnKernels.transpose(src, rows, cols, dst);
+    }
+
+    @Override
+    public void addColumnVector(float[] x, float[] column, float[] out, int rows, int cols) {
+        VectorColumnKernels.addColumnVector(null, x, column, out, rows, cols);
+    }
+
+    @Override
+    public void addColumnVectorUnary(UnaryFunction f, float[] x, float[] column, float[] out, int rows, int cols) {
+        VectorColumnKernels.addColumnVector(f, x, column, out, rows, cols);
+    }
+
+    @Override
+    public double crossEntropyColumns(float[] x, int classes, int n, long[] target, long ignoreIndex, float scale,
+                                      float[] grad) {
+        return VectorColumnKernels.crossEntropyColumns(x, classes, n, target, ignoreIndex, scale, grad);
     }
 
     @Override

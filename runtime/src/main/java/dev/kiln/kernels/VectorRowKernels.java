@@ -313,7 +313,7 @@ final class VectorRowKernels {
     }
 
     /** The lanes of v added in lane order, in double: a fixed order, unlike {@code reduceLanes}. */
-    private static double laneSum(FloatVector v, float[] lanes) {
+    static double laneSum(FloatVector v, float[] lanes) {
         v.intoArray(lanes, 0);
         double sum = 0;
         for (int i = 0; i < L; i++) {

@@ -43,6 +43,27 @@ class LossGradientTest {
         check(loss, classes, DType.FLOAT32, 1e-5);
     }
 
+    @ParameterizedTest(name = "{0} float32, one row per feature")
+    @MethodSource("losses")
+    void anOutputStoredOneRowPerFeatureGivesTheSameLossAndGradientTransposed(Loss loss, boolean classes) {
+        int rows = 7, cols = 5;
+        Tensor output = Tensor.randn(G, rows, cols).times(3);
+        Tensor target = classes ? Tensor.of(0, 4, 2, 2, 1, 3, 2) : Tensor.randn(G, rows, cols);
+        LossGradient fused = LossGradient.of(loss);
+        float[] rowMajor = output.toFloatArray();
+        float[] transposed = output.t().contiguous().toFloatArray();
+        float[] grad = new float[rows * cols], gradTransposed = new float[rows * cols];
+        double value = fused.apply(rowMajor, rows, cols, target, grad);
+        assertThat(fused.applyTransposed(transposed, rows, cols, target, gradTransposed))
+                .isCloseTo(value, within(1e-5 * Math.max(1, Math.abs(value))));
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                assertThat(gradTransposed[c * rows + r]).as("gradient of (%d, %d)", r, c)
+                        .isCloseTo(grad[r * cols + c], within(1e-6f));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} float64")
     @MethodSource("losses")
     void float64MatchesTheEagerLossAndItsGradient(Loss loss, boolean classes) {

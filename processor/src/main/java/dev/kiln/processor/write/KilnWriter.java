@@ -536,8 +536,183 @@ public final class KilnWriter {
                     .addComment("a loss or target the fused gradient does not take: the eager step gives its result or message")
                     .addStatement("return loss.eager(this, x, y)")
                     .endControlFlow();
+            if (t == Precision.FLOAT32 && featureRows()) {
+                featureRowsStep(m);
+            }
         }
         forwardBody(m, t, mode);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The training step with one row per feature
+
+    /**
+     * Whether the float32 training step has a form with one row per feature: a chain of Linear layers
+     * and activations whose derivative comes from their output, starting with a Linear layer, with no
+     * arithmetic between values, dropout, softmax or reduction.
+     */
+    private boolean featureRows() {
+        List<Fusion.Block> blocks = fusion.blocks();
+        if (!sideValues().isEmpty() || !(blocks.getFirst() instanceof Fusion.Dense)) {
+            return false;
+        }
+        for (Fusion.Block block : blocks) {
+            boolean chained = switch (block) {
+                case Fusion.Dense d -> d.pointwise().isEmpty();
+                case Fusion.Vectorised v -> derivativeFromOutput(v);
+                default -> false;
+            };
+            if (!chained || !(block.to() == last || fusion.stored().contains(block.to()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The training step with each value after the first layer stored features x n, one row per
+     * feature, chosen at run time by {@code Compiled.featureRows}: in layers narrower than a vector
+     * (a classifier's 13, 8 and 3 features) the batch then fills the GEMMs' vectors, the loss's
+     * and the activations' passes. The first layer's GEMM runs on the row-major input; its output
+     * is transposed once, after its bias and activation. Ends with the step's {@code return}.
+     */
+    private void featureRowsStep(MethodSpec.Builder m) {
+        Precision t = Precision.FLOAT32;
+        List<Fusion.Block> blocks = fusion.blocks();
+        List<CodeBlock> widths = new ArrayList<>();
+        for (int v = 0; v <= last; v++) {
+            if (v == 0 || graph.ops().get(v - 1) instanceof Op.Linear) {
+                widths.add(CodeBlock.of("$N", features(v)));
+            }
+        }
+        m.beginControlFlow("if ($T.featureRows(n, $L))", COMPILED, CodeBlock.join(widths, ", "));
+        m.addComment("one row per feature: each value after the first layer is stored features x n");
+        parameterArrays(m, t);
+        valueBuffers(m, t, Mode.STEP);
+        for (int b = 0; b < blocks.size(); b++) {
+            Fusion.Block next = b + 1 < blocks.size() ? blocks.get(b + 1) : null;
+            switch (blocks.get(b)) {
+                case Fusion.Dense d when d.from() == 0 && next instanceof Fusion.Vectorised v && v.from() == d.to() -> {
+                    firstLayerTransposed(m, d, v);
+                    b++;
+                }
+                case Fusion.Dense d -> {
+                    Fusion.Vectorised v = next instanceof Fusion.Vectorised act && act.from() == d.to()
+                            && d.linear().bias() ? act : null;
+                    featureRowsDense(m, d, v);
+                    if (v != null) {
+                        b++;
+                    }
+                }
+                case Fusion.Vectorised v -> vectorised(m, v);
+                default -> throw new IllegalStateException("no feature-row form for " + blocks.get(b));
+            }
+        }
+        backwardScratch(m, t, Mode.STEP);
+        m.addComment("the loss and its gradient with respect to the output, stored one row per feature");
+        m.addStatement("double value = loss.applyTransposed($N, n, $N, y, $N)", value(last), features(last),
+                names.get("gradOut"));
+        for (int b = blocks.size() - 1; b >= 0; b--) {
+            Fusion.Block block = blocks.get(b);
+            String source = block.to() == last ? names.get("gradOut") : grad(block.to());
+            switch (block) {
+                case Fusion.Dense d -> featureRowsDenseBackward(m, d, source);
+                case Fusion.Vectorised v -> {
+                    m.addCode(line(v.function()));
+                    m.addComment("the derivative, from the output, folded in (the layout does not matter to it)");
+                    m.addStatement("$T.unaryBackward($T.$L, $N, $N, $N, n * $N)", COMPILED, UNARY_FUNCTION,
+                            v.function().kind().unaryFunction(), value(v.to()), source, grad(v.from()),
+                            features(v.from()));
+                }
+                default -> throw new IllegalStateException("no feature-row form for " + block);
+            }
+        }
+        m.addStatement("scratch.release()");
+        m.addStatement("lease.release()");
+        m.addStatement("return value");
+        m.endControlFlow();
+    }
+
+    /**
+     * The first layer and its activation: the GEMM on the row-major input as in the other step, the
+     * bias and activation in place, then the result transposed into one row per feature.
+     */
+    private void firstLayerTransposed(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v) {
+        String out = features(d.to()), rowMajor = value(d.to());
+        String function = v.function().kind().unaryFunction();
+        m.addCode(line(d.linear()));
+        gemm(m, d, rowMajor);
+        m.addCode(line(v.function()));
+        if (d.linear().bias()) {
+            m.addComment("bias and activation in place, then one row per feature");
+            m.addStatement("$T.biasActivation($T.$L, $N, $N, $N, n, $N)", COMPILED, UNARY_FUNCTION, function, rowMajor,
+                    names.get("biasData" + d.from()), rowMajor, out);
+        } else {
+            m.addComment("the activation in place, then one row per feature");
+            m.addStatement("$T.unary($T.$L, $N, $N)", COMPILED, UNARY_FUNCTION, function, rowMajor, rowMajor);
+        }
+        m.addStatement("$T.transpose($N, n, $N, $N)", COMPILED, rowMajor, out, value(v.to()));
+    }
+
+    /**
+     * A Linear layer's output, one row per feature: {@code W input} with the input stored one row per
+     * feature, or {@code W x^T} straight from the row-major input (the GEMM's packing transposes it);
+     * then its bias, with activation v when v is not null.
+     */
+    private void featureRowsDense(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        boolean rows = d.linear().weight().outputsAreRows();
+        m.addCode(line(d.linear()));
+        // W as (out, in): stored (out, in) for a layer, or (in, out) for a product with a parameter
+        m.addStatement("$T.gemm($N, n, $N, $N, 0, $L, $L, $N, 0, $L, $L, $N, 0)", GEMM, out, in,
+                names.get("weightData" + s), rows ? in : "1", rows ? "1" : out, value(s),
+                s == 0 ? "1" : "n", s == 0 ? in : "1", value(s + 1));
+        if (v != null) {
+            m.addCode(line(v.function()));
+            m.addComment("bias and activation, one vectorised pass");
+            m.addStatement("$T.featureBiasActivation($T.$L, $N, $N, $N, $N, n)", COMPILED, UNARY_FUNCTION,
+                    v.function().kind().unaryFunction(), value(s + 1), names.get("biasData" + s), value(v.to()), out);
+        } else if (d.linear().bias()) {
+            m.addComment("bias, a vectorised pass");
+            m.addStatement("$T.addFeatureBias($N, $N, $N, n)", COMPILED, value(s + 1), names.get("biasData" + s), out);
+        }
+    }
+
+    /**
+     * A Linear layer's backward from its output's gradient g, one row per feature: {@code dW = g input^T}
+     * (the first layer's input row-major), the bias's gradient as the sums of g's rows, and the
+     * input's gradient {@code W^T g}.
+     */
+    private void featureRowsDenseBackward(MethodSpec.Builder m, Fusion.Dense d, String g) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        boolean rows = d.linear().weight().outputsAreRows();
+        String weight = weight(s);
+        // the input as (in, n): stored so after the first layer, the row-major input read transposed
+        String inRs = s == 0 ? "1" : "n", inCs = s == 0 ? in : "1";
+        m.addCode(line(d.linear()));
+        m.beginControlFlow("if ($N.requiresGrad())", weight).addComment(rows ? "dW = g input^T" : "dW = input g^T");
+        m.addStatement("float[] dW = $T.gradFloats($N)", COMPILED, weight);
+        if (rows) {
+            m.addStatement("$T.gemm($N, $N, n, $N, 0, n, 1, $N, 0, $L, $L, dW, 0)", GEMM, out, in, g, value(s), inCs,
+                    inRs);
+        } else {
+            m.addStatement("$T.gemm($N, $N, n, $N, 0, $L, $L, $N, 0, 1, n, dW, 0)", GEMM, in, out, value(s), inRs, inCs,
+                    g);
+        }
+        m.endControlFlow();
+        if (d.linear().bias()) {
+            String bias = names.get("bias" + s);
+            m.beginControlFlow("if ($N.requiresGrad())", bias).addComment("db = the sums of g's rows");
+            m.addStatement("$T.featureSums($N, $N, n, $T.gradFloats($N))", COMPILED, g, out, COMPILED, bias);
+            m.endControlFlow();
+        }
+        if (s > 0) {
+            m.addComment("the gradient of the layer's input = W^T g");
+            m.addStatement("$T.gemm($N, n, $N, $N, 0, $L, $L, $N, 0, n, 1, $N, 0)", GEMM, in, out,
+                    names.get("weightData" + s), rows ? "1" : out, rows ? in : "1", g, grad(s));
+        }
     }
 
     /**
@@ -598,8 +773,8 @@ public final class KilnWriter {
         }
     }
 
-    /** The forward's arrays, dropout masks, buffers and fused blocks, after the prologue. */
-    private void forwardBody(MethodSpec.Builder m, Precision t, Mode mode) {
+    /** The input's and the parameters' arrays. */
+    private void parameterArrays(MethodSpec.Builder m, Precision t) {
         m.addStatement("$T $N = $T.$L(x)", t.array, value(0), COMPILED, t.arrays);
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
@@ -611,15 +786,10 @@ public final class KilnWriter {
                 }
             }
         }
-        for (int k = 0; k < graph.ops().size(); k++) {
-            if (graph.ops().get(k) instanceof Op.Dropout dropout) {
-                String layer = layerNames.get(dropout.layer());
-                m.addCode(line(dropout));
-                m.addStatement("$T $N = $T.dropoutMask($N, n * $N)", BOOLEANS, names.get("keep" + k), COMPILED, layer,
-                        features(k));
-                m.addStatement("double $N = $T.dropoutScale($N)", names.get("scale" + k), COMPILED, layer);
-            }
-        }
+    }
+
+    /** The values' buffers from the pool: those the blocks store, and in the training step the output. */
+    private void valueBuffers(MethodSpec.Builder m, Precision t, Mode mode) {
         List<Integer> leased = new ArrayList<>(leaseValues());
         if (mode == Mode.STEP) {
             // the output stays inside the step: it is a buffer like the other values
@@ -630,6 +800,21 @@ public final class KilnWriter {
         for (int j = 0; j < leased.size(); j++) {
             m.addStatement("$T $N = lease.$L($L)", t.array, value(leased.get(j)), t.arrays, j);
         }
+    }
+
+    /** The forward's arrays, dropout masks, buffers and fused blocks, after the prologue. */
+    private void forwardBody(MethodSpec.Builder m, Precision t, Mode mode) {
+        parameterArrays(m, t);
+        for (int k = 0; k < graph.ops().size(); k++) {
+            if (graph.ops().get(k) instanceof Op.Dropout dropout) {
+                String layer = layerNames.get(dropout.layer());
+                m.addCode(line(dropout));
+                m.addStatement("$T $N = $T.dropoutMask($N, n * $N)", BOOLEANS, names.get("keep" + k), COMPILED, layer,
+                        features(k));
+                m.addStatement("double $N = $T.dropoutScale($N)", names.get("scale" + k), COMPILED, layer);
+            }
+        }
+        valueBuffers(m, t, mode);
         if (mode == Mode.NODE) {
             // the output becomes the returned tensor: a fresh array
             Op.Reduce reduce = graph.ops().getLast() instanceof Op.Reduce r ? r : null;

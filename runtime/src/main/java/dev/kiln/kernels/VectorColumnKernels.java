@@ -1,0 +1,139 @@
+package dev.kiln.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API's kernels for the batch-along-vectors layout of a compiled training step, for
+ * {@link VectorKernels}: a matrix of features x batch, one row per feature. There a vector holds L
+ * samples of one feature, so a classifier's three logits or a layer's eight outputs fill whole
+ * vectors instead of a few lanes of one, and a row's bias is one broadcast value.
+ */
+final class VectorColumnKernels {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int L = FS.length();
+    /** The lane count {@link VectorKernels#transpose16} is written for. */
+    private static final int TRANSPOSE_LANES = 16;
+
+    /** A 16 x 16 block on its way through {@link #transpose}, one per thread. */
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[16 * 16]);
+    /** The targets of L samples as floats, then the lanes of a loss sum: {@link #crossEntropyColumns}. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    private VectorColumnKernels() {}
+
+    /**
+     * {@link KernelProvider#transpose}: with 16 lanes, blocks of 16 rows by up to 16 columns go
+     * through registers ({@link VectorKernels#transpose16}); a block narrower than 16 columns (a layer
+     * of 13 features) reads past its columns into the next row, which is there below the last block
+     * of rows, and only its columns' rows of the block are copied out. The last rows, and everything
+     * with other lane counts, go element by element.
+     */
+    static void transpose(float[] src, int rows, int cols, float[] dst) {
+        int fullRows = 0;
+        if (L == TRANSPOSE_LANES) {
+            float[] block = BLOCK.get();
+            // whole blocks of 16 rows whose 16-wide reads stay inside src
+            fullRows = rows - rows % 16;
+            while (fullRows > 0 && (fullRows - 1) * cols + 16 > src.length - ((cols - 1) / 16) * 16) {
+                fullRows -= 16;
+            }
+            for (int r0 = 0; r0 < fullRows; r0 += 16) {
+                for (int c0 = 0; c0 < cols; c0 += 16) {
+                    int width = Math.min(16, cols - c0);
+                    if (width == 16) {
+                        VectorKernels.transpose16(src, r0 * cols + c0, cols, dst, c0 * rows + r0, rows);
+                    } else {
+                        VectorKernels.transpose16(src, r0 * cols + c0, cols, block, 0, 16);
+                        for (int c = 0; c < width; c++) {
+                            FloatVector.fromArray(FS, block, c * 16).intoArray(dst, (c0 + c) * rows + r0);
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = fullRows; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
+    }
+
+    /**
+     * {@link KernelProvider#addColumnVector} and, with f not null, {@link KernelProvider#addColumnVectorUnary}:
+     * each row's value broadcast once, the row in vectors and a masked last vector.
+     */
+    static void addColumnVector(UnaryFunction f, float[] x, float[] column, float[] out, int rows, int cols) {
+        int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            FloatVector bias = FloatVector.broadcast(FS, column[r]);
+            int base = r * cols;
+            int c = 0;
+            for (; c < bound; c += L) {
+                FloatVector v = FloatVector.fromArray(FS, x, base + c).add(bias);
+                (f == null ? v : VectorKernels.apply(f, v)).intoArray(out, base + c);
+            }
+            if (c < cols) {
+                VectorMask<Float> tail = FS.indexInRange(c, cols);
+                FloatVector v = FloatVector.fromArray(FS, x, base + c, tail).add(bias);
+                (f == null ? v : VectorKernels.apply(f, v)).intoArray(out, base + c, tail);
+            }
+        }
+    }
+
+    /**
+     * {@link KernelProvider#crossEntropyColumns}: L samples at a time, one per lane, as
+     * {@link VectorRowKernels#crossEntropyShortRows} computes rows, but each class's logits of the L
+     * samples are one contiguous load instead of a gather. The exponentials wait in grad for the
+     * sums; the losses add lane-wise in float over {@link VectorRowKernels#BLOCK} samples, each
+     * block's sum carried in double.
+     */
+    static double crossEntropyColumns(float[] x, int classes, int n, long[] target, long ignoreIndex, float scale,
+                                      float[] grad) {
+        float[] lanes = LANES.get();
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector scaleVector = FloatVector.broadcast(FS, scale);
+        FloatVector block = zero;
+        double total = 0;
+        for (int j0 = 0; j0 < n; j0 += L) {
+            if (j0 % VectorRowKernels.BLOCK == 0 && j0 > 0) {
+                total += VectorRowKernels.laneSum(block, lanes);
+                block = zero;
+            }
+            VectorMask<Float> live = FS.indexInRange(j0, n);
+            int count = Math.min(L, n - j0);
+            for (int i = 0; i < L; i++) {
+                long t = i < count ? target[j0 + i] : ignoreIndex;
+                lanes[i] = t == ignoreIndex ? -1f : t;
+            }
+            FloatVector cls = FloatVector.fromArray(FS, lanes, 0);
+            VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
+            FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int c = 0; c < classes; c++) {
+                max = max.max(FloatVector.fromArray(FS, x, c * n + j0, live));
+            }
+            // a sample of minus infinities: keep exp finite; the result is NaN as in PyTorch
+            max = max.blend(zero, max.eq(Float.NEGATIVE_INFINITY));
+            FloatVector sum = zero;
+            FloatVector picked = zero;
+            for (int c = 0; c < classes; c++) {
+                FloatVector shifted = FloatVector.fromArray(FS, x, c * n + j0, live).sub(max);
+                picked = picked.blend(shifted, cls.eq((float) c));
+                FloatVector e = shifted.lanewise(VectorOperators.EXP);
+                sum = sum.add(e);
+                e.intoArray(grad, c * n + j0, live);
+            }
+            // -log softmax at the target = log(sum) - shifted target logit; zero for samples not counted
+            block = block.add(zero.blend(sum.lanewise(VectorOperators.LOG).sub(picked), counted));
+            FloatVector inverse = scaleVector.div(sum);
+            for (int c = 0; c < classes; c++) {
+                FloatVector g = FloatVector.fromArray(FS, grad, c * n + j0, live).mul(inverse);
+                g = g.sub(scaleVector, cls.eq((float) c));
+                zero.blend(g, counted).intoArray(grad, c * n + j0, live);
+            }
+        }
+        return total + VectorRowKernels.laneSum(block, lanes);
+    }
+}
