@@ -94,14 +94,16 @@ final class VectorColumnKernels {
                                       float[] grad) {
         float[] lanes = LANES.get();
         FloatVector zero = FloatVector.zero(FS);
+        FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector scaleVector = FloatVector.broadcast(FS, scale);
-        FloatVector block = zero;
+        // Each sample's loss is log(sum) - its shifted target logit. A sum lies in [1, classes] (the
+        // maximum's own term is 1), so the sums of several vectors of samples multiply lane-wise
+        // without overflow (at most 2^126) and one logarithm serves them all.
+        int perLog = Math.max(1, Math.min(VectorRowKernels.BLOCK / L, (int) (126 / log2(classes))));
+        FloatVector product = one, picks = zero, block = zero;
+        int pending = 0;
         double total = 0;
         for (int j0 = 0; j0 < n; j0 += L) {
-            if (j0 % VectorRowKernels.BLOCK == 0 && j0 > 0) {
-                total += VectorRowKernels.laneSum(block, lanes);
-                block = zero;
-            }
             VectorMask<Float> live = FS.indexInRange(j0, n);
             int count = Math.min(L, n - j0);
             for (int i = 0; i < L; i++) {
@@ -125,15 +127,31 @@ final class VectorColumnKernels {
                 sum = sum.add(e);
                 e.intoArray(grad, c * n + j0, live);
             }
-            // -log softmax at the target = log(sum) - shifted target logit; zero for samples not counted
-            block = block.add(zero.blend(sum.lanewise(VectorOperators.LOG).sub(picked), counted));
+            // samples not counted multiply by 1 and add 0
+            product = product.mul(one.blend(sum, counted));
+            picks = picks.add(zero.blend(picked, counted));
+            if (++pending == perLog || j0 + L >= n) {
+                block = block.add(product.lanewise(VectorOperators.LOG).sub(picks));
+                product = one;
+                picks = zero;
+                pending = 0;
+            }
             FloatVector inverse = scaleVector.div(sum);
             for (int c = 0; c < classes; c++) {
                 FloatVector g = FloatVector.fromArray(FS, grad, c * n + j0, live).mul(inverse);
                 g = g.sub(scaleVector, cls.eq((float) c));
                 zero.blend(g, counted).intoArray(grad, c * n + j0, live);
             }
+            // the losses added lane-wise in float over BLOCK samples, each block's sum carried in double
+            if ((j0 + L) % VectorRowKernels.BLOCK == 0) {
+                total += VectorRowKernels.laneSum(block, lanes);
+                block = zero;
+            }
         }
         return total + VectorRowKernels.laneSum(block, lanes);
+    }
+
+    private static double log2(int classes) {
+        return Math.log(Math.max(2, classes)) / Math.log(2);
     }
 }
