@@ -193,9 +193,13 @@ public final class Compiled {
         }
     }
 
-    /** {@code dst[c * rows + r] = src[r * cols + c]}: a first layer's row-major output into the layout of one row per feature. */
-    public static void transpose(float[] src, int rows, int cols, float[] dst) {
-        KERNELS.transpose(src, rows, cols, dst);
+    /**
+     * {@code out[c * rows + r] = act(x[r * cols + c] + bias[c])}: a first layer's bias (none when
+     * null) and activation over its row-major GEMM output, stored one row per feature, in one pass.
+     */
+    public static void biasActivationTransposed(UnaryFunction f, float[] x, float[] bias, float[] out, int rows,
+                                                int cols) {
+        KERNELS.addRowVectorUnaryTransposed(f, x, bias, out, rows, cols);
     }
 
     /** {@code out[f * n + j] += bias[f]}: a Linear layer's bias added to its output stored one row per feature. */

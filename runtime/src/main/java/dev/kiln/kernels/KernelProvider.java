@@ -162,10 +162,12 @@ public interface KernelProvider {
     // row per feature, so that the batch fills the vectors where the layers are narrower than them.
 
     /**
-     * {@code dst[c * rows + r] = src[r * cols + c]}: the rows x cols row-major src transposed into
-     * dst (cols x rows, row-major). dst must not be src.
+     * {@code out[c * rows + r] = f(x[r * cols + c] + row[c])}: {@link #addRowVectorUnary} with its
+     * result transposed, cols x rows: a first layer's bias and activation, and its output moved into
+     * the layout of one row per feature, in one pass. A null row adds nothing, a null f applies
+     * nothing. out must not be x. Precision as in {@link #unary}.
      */
-    void transpose(float[] src, int rows, int cols, float[] dst);
+    void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols);
 
     /**
      * {@code out[r * cols + c] = x[r * cols + c] + column[r]} for every row r below {@code rows}: a

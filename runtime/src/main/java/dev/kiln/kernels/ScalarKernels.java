@@ -470,11 +470,14 @@ final class ScalarKernels implements KernelProvider {
     }
 
     @Override
-    public void transpose(float[] src, int rows, int cols, float[] dst) {
+    public void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                dst[c * rows + r] = src[r * cols + c];
+                out[c * rows + r] = row == null ? x[r * cols + c] : x[r * cols + c] + row[c];
             }
+        }
+        if (f != null) {
+            unary(f, out, out, rows * cols);
         }
     }
 

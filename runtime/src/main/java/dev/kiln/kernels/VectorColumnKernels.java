@@ -17,46 +17,62 @@ final class VectorColumnKernels {
     /** The lane count {@link VectorKernels#transpose16} is written for. */
     private static final int TRANSPOSE_LANES = 16;
 
-    /** A 16 x 16 block on its way through {@link #transpose}, one per thread. */
+    /** A 16 x 16 block on its way through {@link #addRowVectorUnaryTransposed}, one per thread. */
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[16 * 16]);
+    /** The last rows of {@link #addRowVectorUnaryTransposed}, zero-padded to a 16 x 16 block. */
+    private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[16 * 16]);
     /** The targets of L samples as floats, then the lanes of a loss sum: {@link #crossEntropyColumns}. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     private VectorColumnKernels() {}
 
     /**
-     * {@link KernelProvider#transpose}: with 16 lanes, blocks of 16 rows by up to 16 columns go
-     * through registers ({@link VectorKernels#transpose16}); a block narrower than 16 columns (a layer
-     * of 13 features) reads past its columns into the next row, which is there below the last block
-     * of rows, and only its columns' rows of the block are copied out. The last rows, and everything
-     * with other lane counts, go element by element.
+     * {@link KernelProvider#addRowVectorUnaryTransposed}: blocks of 16 rows by up to 16 columns go
+     * through registers ({@link VectorKernels#transpose16}) into a 16 x 16 block, whose rows (the
+     * block's columns, 16 samples of one feature each) get their bias as one broadcast value and the
+     * activation before they are stored. A block narrower than 16 columns (a layer of 13 features)
+     * reads past its columns into the next row; the last rows, and a block whose reads would leave
+     * the array, are read from a zero-padded copy. With other lane counts, elements one by one, then
+     * the activation in place.
      */
-    static void transpose(float[] src, int rows, int cols, float[] dst) {
-        int fullRows = 0;
-        if (L == TRANSPOSE_LANES) {
-            float[] block = BLOCK.get();
-            // whole blocks of 16 rows whose 16-wide reads stay inside src
-            fullRows = rows - rows % 16;
-            while (fullRows > 0 && (fullRows - 1) * cols + 16 > src.length - ((cols - 1) / 16) * 16) {
-                fullRows -= 16;
-            }
-            for (int r0 = 0; r0 < fullRows; r0 += 16) {
-                for (int c0 = 0; c0 < cols; c0 += 16) {
-                    int width = Math.min(16, cols - c0);
-                    if (width == 16) {
-                        VectorKernels.transpose16(src, r0 * cols + c0, cols, dst, c0 * rows + r0, rows);
-                    } else {
-                        VectorKernels.transpose16(src, r0 * cols + c0, cols, block, 0, 16);
-                        for (int c = 0; c < width; c++) {
-                            FloatVector.fromArray(FS, block, c * 16).intoArray(dst, (c0 + c) * rows + r0);
-                        }
-                    }
+    static void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows,
+                                            int cols) {
+        if (L != TRANSPOSE_LANES) {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    out[c * rows + r] = row == null ? x[r * cols + c] : x[r * cols + c] + row[c];
                 }
             }
+            if (f != null) {
+                VectorKernels.unary(f, out, out, 0, rows * cols);
+            }
+            return;
         }
-        for (int r = fullRows; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                dst[c * rows + r] = src[r * cols + c];
+        float[] block = BLOCK.get();
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            int live = Math.min(16, rows - r0);
+            VectorMask<Float> lanes = FS.indexInRange(0, live);
+            for (int c0 = 0; c0 < cols; c0 += 16) {
+                int width = Math.min(16, cols - c0);
+                int from = r0 * cols + c0;
+                if (live == 16 && from + 15 * cols + 16 <= x.length) {
+                    VectorKernels.transpose16(x, from, cols, block, 0, 16);
+                } else {
+                    // the rows left, each padded to 16 columns, then zero rows
+                    float[] padded = PADDED.get();
+                    java.util.Arrays.fill(padded, 0f);
+                    for (int r = 0; r < live; r++) {
+                        System.arraycopy(x, from + r * cols, padded, r * 16, width);
+                    }
+                    VectorKernels.transpose16(padded, 0, 16, block, 0, 16);
+                }
+                for (int c = 0; c < width; c++) {
+                    FloatVector v = FloatVector.fromArray(FS, block, c * 16);
+                    if (row != null) {
+                        v = v.add(row[c0 + c]);
+                    }
+                    (f == null ? v : VectorKernels.apply(f, v)).intoArray(out, (c0 + c) * rows + r0, lanes);
+                }
             }
         }
     }

@@ -1875,7 +1875,7 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** Elements [from, to) of {@link #unary(UnaryFunction, float[], float[])}; from is a multiple of L. */
-    private static void unary(UnaryFunction f, float[] x, float[] out, int from, int to) {
+    static void unary(UnaryFunction f, float[] x, float[] out, int from, int to) {
         int bound = from + FS.loopBound(to - from);
         int i = from;
         for (; i < bound; i += L) {
@@ -2266,8 +2266,8 @@ final class VectorKernels implements KernelProvider {
     }
 
     @Override
-    public void transpose(float[] src, int rows, int cols, float[] dst) {
-        VectorColumnKernels.transpose(src, rows, cols, dst);
+    public void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols) {
+        VectorColumnKernels.addRowVectorUnaryTransposed(f, x, row, out, rows, cols);
     }
 
     @Override

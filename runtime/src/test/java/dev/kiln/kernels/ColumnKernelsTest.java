@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kernels of the layout with one row per feature, every provider against the definition: the
- * transpose into it, a bias per row with and without an activation, and the cross-entropy of logits
+ * The kernels of the layout with one row per feature, every provider against the definition: a
+ * first layer's bias and activation transposed into it, a bias per row with and without an activation, and the cross-entropy of logits
  * stored one row per class, at sizes around the 16 x 16 blocks and the vector length.
  */
 class ColumnKernelsTest {
@@ -26,26 +26,44 @@ class ColumnKernelsTest {
     }
 
     @Test
-    void transposeMovesEveryElementAndNothingElse() {
+    void theTransposeMovesEveryElementWithItsBiasAndActivationAndNothingElse() {
         SplittableRandom rnd = new SplittableRandom(5);
         for (int[] shape : SHAPES) {
             int rows = shape[0], cols = shape[1];
-            // src exactly rows x cols: the blocks' reads past a row must stop before its end
-            float[] src = random(rnd, rows * cols, 10);
+            // x exactly rows x cols: the blocks' reads past a row must stop before its end
+            float[] x = random(rnd, rows * cols, 3), bias = random(rnd, cols, 1);
             for (KernelProvider provider : GemmKernelsTest.providers()) {
-                float[] dst = new float[rows * cols + 1];
-                dst[rows * cols] = 42f;
-                provider.transpose(src, rows, cols, dst);
+                String what = String.format("%s %dx%d", provider.name(), rows, cols);
+                float[] out = new float[rows * cols + 1];
+                out[rows * cols] = 42f;
+                provider.addRowVectorUnaryTransposed(null, x, null, out, rows, cols);
                 for (int r = 0; r < rows; r++) {
                     for (int c = 0; c < cols; c++) {
-                        if (dst[c * rows + r] != src[r * cols + c]) {
-                            fail(String.format("%s %dx%d: element (%d, %d) is %s, expected %s", provider.name(), rows,
-                                    cols, r, c, dst[c * rows + r], src[r * cols + c]));
+                        if (out[c * rows + r] != x[r * cols + c]) {
+                            fail(String.format("%s: element (%d, %d) is %s, expected %s", what, r, c,
+                                    out[c * rows + r], x[r * cols + c]));
                         }
                     }
                 }
-                assertThat(dst[rows * cols]).as("%s %dx%d wrote past dst", provider.name(), rows, cols).isEqualTo(42f);
+                assertThat(out[rows * cols]).as("%s wrote past out", what).isEqualTo(42f);
+                for (UnaryFunction f : UnaryFunction.values()) {
+                    provider.addRowVectorUnaryTransposed(f, x, bias, out, rows, cols);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            close(what + " " + f, r, c, out[c * rows + r],
+                                    definition(f, (double) (x[r * cols + c] + bias[c])));
+                        }
+                    }
+                    assertThat(out[rows * cols]).as("%s %s wrote past out", what, f).isEqualTo(42f);
+                }
             }
+        }
+    }
+
+    private static void close(String what, int r, int c, double got, double expected) {
+        if (!(Math.abs(got - expected) <= 1e-5 + 1.3e-6 * Math.abs(expected))
+                && !(Double.isNaN(got) && Double.isNaN(expected))) {
+            fail(String.format("%s at (%d, %d): got %s, expected %s", what, r, c, got, expected));
         }
     }
 
@@ -73,13 +91,8 @@ class ColumnKernelsTest {
                     provider.addColumnVectorUnary(f, activated, bias, activated, rows, cols);
                     for (int r = 0; r < rows; r++) {
                         for (int c = 0; c < cols; c++) {
-                            double expected = definition(f, (double) (x[r * cols + c] + bias[r]));
-                            double got = activated[r * cols + c];
-                            if (!(Math.abs(got - expected) <= 1e-5 + 1.3e-6 * Math.abs(expected))
-                                    && !(Double.isNaN(got) && Double.isNaN(expected))) {
-                                fail(String.format("%s %s at (%d, %d): got %s, expected %s", what, f, r, c, got,
-                                        expected));
-                            }
+                            close(what + " " + f, r, c, activated[r * cols + c],
+                                    definition(f, (double) (x[r * cols + c] + bias[r])));
                         }
                     }
                     assertThat(activated[rows * cols]).as("%s %s wrote past out", what, f).isEqualTo(42f);

@@ -634,24 +634,20 @@ public final class KilnWriter {
     }
 
     /**
-     * The first layer and its activation: the GEMM on the row-major input as in the other step, the
-     * bias and activation in place, then the result transposed into one row per feature.
+     * The first layer and its activation: the GEMM on the row-major input as in the other step, then
+     * its bias and activation in one pass that stores the result one row per feature.
      */
     private void firstLayerTransposed(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v) {
-        String out = features(d.to()), rowMajor = value(d.to());
-        String function = v.function().kind().unaryFunction();
+        String rowMajor = value(d.to());
         m.addCode(line(d.linear()));
         gemm(m, d, rowMajor);
         m.addCode(line(v.function()));
-        if (d.linear().bias()) {
-            m.addComment("bias and activation in place, then one row per feature");
-            m.addStatement("$T.biasActivation($T.$L, $N, $N, $N, n, $N)", COMPILED, UNARY_FUNCTION, function, rowMajor,
-                    names.get("biasData" + d.from()), rowMajor, out);
-        } else {
-            m.addComment("the activation in place, then one row per feature");
-            m.addStatement("$T.unary($T.$L, $N, $N)", COMPILED, UNARY_FUNCTION, function, rowMajor, rowMajor);
-        }
-        m.addStatement("$T.transpose($N, n, $N, $N)", COMPILED, rowMajor, out, value(v.to()));
+        m.addComment("$L, then stored one row per feature, in one pass",
+                d.linear().bias() ? "bias and activation" : "the activation");
+        m.addStatement("$T.biasActivationTransposed($T.$L, $N, $L, $N, n, $N)", COMPILED, UNARY_FUNCTION,
+                v.function().kind().unaryFunction(), rowMajor,
+                d.linear().bias() ? CodeBlock.of("$N", names.get("biasData" + d.from())) : CodeBlock.of("null"),
+                value(v.to()), features(d.to()));
     }
 
     /**
