@@ -385,6 +385,11 @@ final class VectorKernels implements KernelProvider {
      */
     private static void stileRows(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase, int bRs,
                                   float[] c, int cBase, int ldc, int m, int nr, boolean accumulate, float[] scratch) {
+        if (L == NarrowTiles.MAX_COLUMNS && nr <= L) {
+            // 512-bit vectors: 256-bit tiles run the broadcasts of so narrow a product faster
+            NarrowTiles.tiles(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, m, nr, accumulate, scratch);
+            return;
+        }
         if (nr <= L) {
             stileNarrow(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, m, nr, accumulate, scratch);
             return;
@@ -1270,7 +1275,7 @@ final class VectorKernels implements KernelProvider {
      * Copies the mr x nr corner of a tile held in {@code scratch} (row stride NR) into C, or adds it
      * to C when {@code accumulate}: edge tiles, and k blocks after the first of edge tiles.
      */
-    private static void merge(float[] scratch, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
+    static void merge(float[] scratch, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate) {
         int whole = nr - nr % L;
         for (int i = 0; i < mr; i++) {
             int row = cBase + i * ldc, s = i * NR;
