@@ -341,6 +341,11 @@ final class VectorKernels implements KernelProvider {
             for (int j0 = 0; j0 < nFull; j0 += NR) {
                 for (int i0 = 0; i0 < m; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
+                    if (mr <= MR / 2) {
+                        stileDirectShort(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, b, bOff + pc * bRs + j0, bRs,
+                                c, cOff + i0 * ldc + j0, ldc, mr, NR, accumulate, scratch);
+                        continue;
+                    }
                     stileDirect(kc, a, aOff + i0 * aRs + pc * aCs, aRs, aCs, b, bOff + pc * bRs + j0, bRs,
                             c, cOff + i0 * ldc + j0, ldc, mr, NR, accumulate, scratch);
                 }
@@ -415,6 +420,8 @@ final class VectorKernels implements KernelProvider {
             stileHalf(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else if (nr <= 3 * L) {
             stileThreeQuarters(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
+        } else if (shortTile) {
+            stileDirectShort(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         } else {
             stileDirect(kc, a, aBase, aRs, aCs, b, bBase, bRs, c, cBase, ldc, mr, nr, accumulate, scratch);
         }
@@ -821,6 +828,57 @@ final class VectorKernels implements KernelProvider {
             c53.intoArray(scratch, 5 * NR + 3 * L);
             merge(scratch, c, cBase, ldc, mr, nr, accumulate);
         }
+    }
+
+    /**
+     * {@link #stileDirect} for the last mr <= MR / 2 rows of a product (a layer of 8 features stored
+     * one row per feature is a tile of six rows and one of two), as {@link #stileNarrowShort} is for
+     * {@link #stileNarrow}: three rows of four vectors, half the multiply-adds of a six-row tile
+     * whose spare rows repeat the last one. Each element's chain over k is the same, so are the bits.
+     */
+    private static void stileDirectShort(int kc, float[] a, int aBase, int aRs, int aCs, float[] b, int bBase,
+                                         int bRs, float[] c, int cBase, int ldc, int mr, int nr, boolean accumulate,
+                                         float[] scratch) {
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, mr - 1) * aRs;
+        int a2 = aBase + Math.min(2, mr - 1) * aRs;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS), c03 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS), c13 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS), c23 = FloatVector.zero(FS);
+        for (int p = 0, pa = 0, pb = bBase; p < kc; p++, pa += aCs, pb += bRs) {
+            FloatVector b0 = FloatVector.fromArray(FS, b, pb);
+            FloatVector b1 = FloatVector.fromArray(FS, b, pb + L);
+            FloatVector b2 = FloatVector.fromArray(FS, b, pb + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(FS, b, pb + 3 * L);
+            FloatVector x = FloatVector.broadcast(FS, a[a0 + pa]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            c02 = b2.fma(x, c02);
+            c03 = b3.fma(x, c03);
+            x = FloatVector.broadcast(FS, a[a1 + pa]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            c12 = b2.fma(x, c12);
+            c13 = b3.fma(x, c13);
+            x = FloatVector.broadcast(FS, a[a2 + pa]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            c22 = b2.fma(x, c22);
+            c23 = b3.fma(x, c23);
+        }
+        c00.intoArray(scratch, 0);
+        c01.intoArray(scratch, L);
+        c02.intoArray(scratch, 2 * L);
+        c03.intoArray(scratch, 3 * L);
+        c10.intoArray(scratch, NR);
+        c11.intoArray(scratch, NR + L);
+        c12.intoArray(scratch, NR + 2 * L);
+        c13.intoArray(scratch, NR + 3 * L);
+        c20.intoArray(scratch, 2 * NR);
+        c21.intoArray(scratch, 2 * NR + L);
+        c22.intoArray(scratch, 2 * NR + 2 * L);
+        c23.intoArray(scratch, 2 * NR + 3 * L);
+        merge(scratch, c, cBase, ldc, mr, nr, accumulate);
     }
 
     /**

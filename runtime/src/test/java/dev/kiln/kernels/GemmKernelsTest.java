@@ -54,6 +54,11 @@ class GemmKernelsTest {
         for (int[] s : new int[][] {{1, 16, 1}, {1, 17, 5}, {1, 100, 64}, {1, 20, 512}, {1, 70, 513}}) {
             out.add(Arguments.of(s[0], s[1], s[2]));
         }
+        // few rows and many columns, as a training step stores values one row per feature: the last
+        // one to three rows of a tile, whole tiles and their edge columns, k within a block and past it
+        for (int[] s : new int[][] {{3, 500, 8}, {8, 500, 13}, {13, 500, 8}, {2, 130, 3}, {1, 200, 20}, {9, 70, 600}}) {
+            out.add(Arguments.of(s[0], s[1], s[2]));
+        }
         // edge tiles three vectors wide: 33 and 48 columns after whole tiles, direct and packed
         out.add(Arguments.of(50, 97, 40));
         out.add(Arguments.of(70, 112, 700));
