@@ -152,12 +152,28 @@ public final class Compiled {
     // The batch-along-vectors layout of a training step (see the generated step's comments): each
     // value after the first layer stored features x n, one row per feature.
 
+    /** When a step runs with one row per feature: when it pays, always, or never. */
+    private enum FeatureRows { AUTO, ALWAYS, NEVER }
+
     /**
-     * When a step runs with one row per feature: {@code auto} (the default) when it pays, or
-     * {@code always} or {@code never}, from the system property {@code kiln.featureRows}. Tests run
-     * the compiled steps both ways.
+     * The choice from the system property {@code kiln.featureRows}: {@code auto} (the default),
+     * {@code always} or {@code never}; another value is logged as a warning and taken as auto, as
+     * {@code kiln.kernels} is. Tests run the compiled steps both ways.
      */
-    private static final String FEATURE_ROWS = System.getProperty("kiln.featureRows", "auto");
+    private static final FeatureRows FEATURE_ROWS = featureRowsChoice(System.getProperty("kiln.featureRows", "auto"));
+
+    private static FeatureRows featureRowsChoice(String value) {
+        return switch (value) {
+            case "always" -> FeatureRows.ALWAYS;
+            case "never" -> FeatureRows.NEVER;
+            case "auto" -> FeatureRows.AUTO;
+            default -> {
+                System.getLogger(Compiled.class.getName()).log(System.Logger.Level.WARNING, "unknown value "
+                        + "-Dkiln.featureRows=" + value + " (expected auto, always or never), choosing automatically");
+                yield FeatureRows.AUTO;
+            }
+        };
+    }
     /** The fewest rows for which {@code auto} picks one row per feature: four vectors of samples. */
     private static final int FEATURE_ROWS_MIN_ROWS = 64;
     /**
@@ -172,25 +188,18 @@ public final class Compiled {
      * features, then each Linear layer's outputs) runs with one row per feature.
      */
     public static boolean featureRows(int n, int... widths) {
-        switch (FEATURE_ROWS) {
-            case "always" -> {
-                return true;
-            }
-            case "never" -> {
+        if (FEATURE_ROWS != FeatureRows.AUTO) {
+            return FEATURE_ROWS == FeatureRows.ALWAYS;
+        }
+        if (n < FEATURE_ROWS_MIN_ROWS) {
+            return false;
+        }
+        for (int i = 1; i < widths.length; i++) {
+            if (widths[i] > FEATURE_ROWS_MAX_WIDTH) {
                 return false;
             }
-            default -> {
-                if (n < FEATURE_ROWS_MIN_ROWS) {
-                    return false;
-                }
-                for (int i = 1; i < widths.length; i++) {
-                    if (widths[i] > FEATURE_ROWS_MAX_WIDTH) {
-                        return false;
-                    }
-                }
-                return true;
-            }
         }
+        return true;
     }
 
     /**
