@@ -238,6 +238,17 @@ public final class Compiled {
         KERNELS.unaryBackward(f, y, g, grad, n);
     }
 
+    /**
+     * {@code grad[r * cols + c] = g[r] w[c] act'(y[r * cols + c])}, and the sums of grad's columns
+     * into {@code biasGrad} unless it is null: for a layer with one output (weight w, 1 x cols) after
+     * an activation y, the gradient of its input {@code g w} through the activation's derivative,
+     * and the bias gradient of the layer before the activation, in one pass.
+     */
+    public static void outerActivationBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] grad, int rows,
+                                               int cols, float[] biasGrad) {
+        KERNELS.outerUnaryBackward(f, g, w, y, grad, rows, cols, biasGrad);
+    }
+
     /** {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)} for float64. */
     public static void unaryBackward(UnaryFunction f, double[] y, double[] g, double[] grad, int n) {
         KERNELS.unaryBackward(f, y, g, grad, n);

@@ -187,6 +187,25 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
+    @Override
+    public void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
+                                   float[] columnSums) {
+        requireFromOutput(f);
+        double[] sums = columnSums == null ? null : new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0, i = r * cols; c < cols; c++, i++) {
+                float gw = g[r] * w[c];
+                out[i] = (float) (gw * f.derivativeAt(y[i]));
+                if (sums != null) {
+                    sums[c] += out[i];
+                }
+            }
+        }
+        for (int c = 0; sums != null && c < cols; c++) {
+            columnSums[c] = (float) sums[c];
+        }
+    }
+
     static void requireFromOutput(UnaryFunction f) {
         if (!f.derivativeFromOutput()) {
             throw new IllegalArgumentException("unaryBackward: " + f + "'s derivative is not a function of its output");

@@ -1888,6 +1888,24 @@ final class VectorKernels implements KernelProvider {
         Threads.run(parts, t -> unaryBackward(f, y, g, out, partStart(t, parts, n), partStart(t + 1, parts, n)));
     }
 
+    @Override
+    public void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
+                                   float[] columnSums) {
+        ScalarKernels.requireFromOutput(f);
+        VectorRowKernels.outerUnaryBackward(f, g, w, y, out, rows, cols, columnSums);
+    }
+
+    /** {@code g f'(y)} lane-wise from the output y, as {@link #unaryBackward} computes each element. */
+    static FloatVector backward(UnaryFunction f, FloatVector y, FloatVector g) {
+        return switch (f) {
+            case EXP -> g.mul(y);
+            case TANH -> g.mul(y.mul(y).neg().add(1f));
+            case SIGMOID -> g.mul(y.mul(y.neg().add(1f)));
+            case RELU -> FloatVector.zero(FS).blend(g, y.compare(VectorOperators.GT, 0f));
+            case LOG -> throw new IllegalStateException("log's derivative is read from its input");
+        };
+    }
+
     /** Elements [from, to) of {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)}; from is a multiple of L. */
     private static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int from, int to) {
         int bound = from + FS.loopBound(to - from);

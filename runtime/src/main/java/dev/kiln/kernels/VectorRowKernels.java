@@ -458,4 +458,49 @@ final class VectorRowKernels {
             out[i] = (float) Math.exp(x[i]);
         }
     }
+
+    /**
+     * {@link KernelProvider#outerUnaryBackward}: a vector of columns at a time down all the rows,
+     * so that w's vector and the column sums stay in registers; the sums add in float over
+     * {@link #BLOCK} rows and carry each block in double. The last columns go element by element.
+     */
+    static void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
+                                   float[] columnSums) {
+        Buffers buffers = BUFFERS.get();
+        double[] totals = buffers.totals(cols);
+        Arrays.fill(totals, 0, cols, 0.0);
+        int bound = FS.loopBound(cols);
+        for (int c = 0; c < bound; c += L) {
+            FloatVector wc = FloatVector.fromArray(FS, w, c);
+            for (int r0 = 0; r0 < rows; r0 += BLOCK) {
+                int r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector sum = FloatVector.zero(FS);
+                for (int r = r0, at = r0 * cols + c; r < r1; r++, at += cols) {
+                    FloatVector d = VectorKernels.backward(f, FloatVector.fromArray(FS, y, at), wc.mul(g[r]));
+                    d.intoArray(out, at);
+                    sum = sum.add(d);
+                }
+                if (columnSums != null) {
+                    sum.intoArray(buffers.lanes, 0);
+                    for (int l = 0; l < L; l++) {
+                        totals[c + l] += buffers.lanes[l];
+                    }
+                }
+            }
+        }
+        for (int c = bound; c < cols; c++) {
+            for (int r0 = 0; r0 < rows; r0 += BLOCK) {
+                float sum = 0;
+                for (int r = r0, at = r0 * cols + c; r < Math.min(rows, r0 + BLOCK); r++, at += cols) {
+                    float gw = g[r] * w[c];
+                    out[at] = (float) (gw * f.derivativeAt(y[at]));
+                    sum += out[at];
+                }
+                totals[c] += sum;
+            }
+        }
+        for (int c = 0; columnSums != null && c < cols; c++) {
+            columnSums[c] = (float) totals[c];
+        }
+    }
 }

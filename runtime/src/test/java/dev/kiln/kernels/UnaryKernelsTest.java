@@ -323,4 +323,58 @@ class UnaryKernelsTest {
             fail(what + ": expected " + expected + ", got " + got);
         }
     }
+
+    @Test
+    void anOuterProductThroughTheDerivativeAndItsColumnSumsMatchTheDefinition() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        int[][] shapes = {{0, 0}, {1, 1}, {16, 128}, {32, 20}, {17, 13}, {300, 33}, {257, 16}, {600, 5}, {3, 0}};
+        for (UnaryFunction f : UnaryFunction.values()) {
+            if (!f.derivativeFromOutput()) {
+                continue;
+            }
+            for (int[] shape : shapes) {
+                int rows = shape[0], cols = shape[1];
+                float[] g = new float[rows], w = new float[cols], y = new float[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    g[r] = (float) (rnd.nextDouble() * 2 - 1);
+                }
+                for (int c = 0; c < cols; c++) {
+                    w[c] = (float) (rnd.nextDouble() * 2 - 1);
+                }
+                for (int i = 0; i < y.length; i++) {
+                    // outputs of the activation: in (0, 1) for sigmoid, (-1, 1) for tanh, some zeros for relu
+                    y[i] = (float) (f == UnaryFunction.RELU ? Math.max(0, rnd.nextDouble() * 2 - 1)
+                            : f == UnaryFunction.TANH ? rnd.nextDouble() * 2 - 1 : rnd.nextDouble());
+                }
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    String what = String.format("%s %s %dx%d", provider.name(), f, rows, cols);
+                    float[] out = new float[rows * cols + 1], sums = new float[cols + 1];
+                    out[rows * cols] = 42f;
+                    sums[cols] = 42f;
+                    provider.outerUnaryBackward(f, g, w, y, out, rows, cols, sums);
+                    for (int c = 0; c < cols; c++) {
+                        double exact = 0, magnitude = 0;
+                        for (int r = 0; r < rows; r++) {
+                            double expected = (double) (g[r] * w[c]) * f.derivativeAt(y[r * cols + c]);
+                            double got = out[r * cols + c];
+                            if (!(Math.abs(got - expected) <= 1e-5 + 1.3e-6 * Math.abs(expected))) {
+                                fail(String.format("%s at (%d, %d): got %s, expected %s", what, r, c, got, expected));
+                            }
+                            exact += expected;
+                            magnitude += Math.abs(expected);
+                        }
+                        if (!(Math.abs(sums[c] - exact) <= 1e-5 + 1.3e-6 * magnitude)) {
+                            fail(String.format("%s sum of column %d: got %s, expected %s", what, c, sums[c], exact));
+                        }
+                    }
+                    assertThat(out[rows * cols]).as("%s wrote past out", what).isEqualTo(42f);
+                    assertThat(sums[cols]).as("%s wrote past the sums", what).isEqualTo(42f);
+                    float[] again = new float[rows * cols + 1];
+                    again[rows * cols] = 42f;
+                    provider.outerUnaryBackward(f, g, w, y, again, rows, cols, null);
+                    assertThat(again).as("%s without sums", what).isEqualTo(out);
+                }
+            }
+        }
+    }
 }

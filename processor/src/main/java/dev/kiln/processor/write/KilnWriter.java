@@ -197,6 +197,7 @@ public final class KilnWriter {
                 if (linear.bias()) {
                     names.newName(base + "Bias", "bias" + k);
                     names.newName(base + "BiasData", "biasData" + k);
+                    names.newName(base + "BiasGrad", "biasGrad" + k);
                     biasIndex.put(k, inputs.size() + 1);
                     inputs.add("bias" + k);
                 }
@@ -1173,15 +1174,74 @@ public final class KilnWriter {
         for (int b = blocks.size() - 1; b >= 0; b--) {
             Fusion.Block block = blocks.get(b);
             String source = block.to() == last ? names.get("gradOut") : grad(block.to());
+            if (mode == Mode.STEP && t == Precision.FLOAT32 && throughActivation(blocks, b)) {
+                Fusion.Dense d = (Fusion.Dense) block;
+                denseBackward(m, d, source, t, mode, true, false);
+                activationBackward(m, d, (Fusion.Vectorised) blocks.get(b - 1), (Fusion.Dense) blocks.get(b - 2),
+                        source);
+                denseBackward(m, (Fusion.Dense) blocks.get(b - 2), grad(blocks.get(b - 2).to()), t, mode, false, true);
+                b -= 2;
+                continue;
+            }
             switch (block) {
                 case Fusion.Elementwise e -> elementwiseBackward(m, e, source, t, mode);
                 case Fusion.Vectorised v -> elementwiseBackward(m, v, source, t, mode);
-                case Fusion.Dense d -> denseBackward(m, d, source, t, mode);
+                case Fusion.Dense d -> denseBackward(m, d, source, t, mode, true, true);
                 case Fusion.RowSoftmax s -> softmaxBackward(m, s, source, t, mode);
                 case Fusion.Reduction r -> reductionBackward(m, r, source, t, mode);
                 case Fusion.Restart r -> restartBackward(m, r, source, t);
             }
         }
+    }
+
+    /**
+     * Whether block b and the two before it are a Linear layer (weight stored out x in) after an
+     * activation whose derivative comes from its output, after a Linear layer with a bias, with no
+     * other path through their values: the training step then computes the gradient through the
+     * activation and the first layer's bias gradient together ({@link #activationBackward}).
+     */
+    private boolean throughActivation(List<Fusion.Block> blocks, int b) {
+        if (b < 2 || !(blocks.get(b) instanceof Fusion.Dense d) || !(blocks.get(b - 1) instanceof Fusion.Vectorised v)
+                || !(blocks.get(b - 2) instanceof Fusion.Dense before)) {
+            return false;
+        }
+        List<Integer> sides = sideValues();
+        return d.pointwise().isEmpty() && d.linear().weight().outputsAreRows() && v.to() == d.from()
+                && derivativeFromOutput(v) && before.pointwise().isEmpty() && before.linear().bias()
+                && before.to() == v.from() && !sides.contains(v.from()) && !sides.contains(v.to())
+                && !sides.contains(d.to());
+    }
+
+    /**
+     * Layer d's input gradient {@code g W} through activation v's derivative, and the bias gradient
+     * of layer {@code before}: for one output (a regression head) one pass of an outer product,
+     * the derivative and the column sums; otherwise the GEMM, the derivative, then the sums.
+     */
+    private void activationBackward(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v, Fusion.Dense before,
+                                    String g) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        String function = v.function().kind().unaryFunction();
+        String bias = names.get("bias" + before.from());
+        m.addCode(line(v.function()));
+        m.addStatement("float[] $N = $N.requiresGrad() ? $T.gradFloats($N) : null", names.get("biasGrad" + before.from()),
+                bias, COMPILED, bias);
+        m.beginControlFlow("if ($N == 1)", out)
+                .addComment("one output: the gradient of the layer's input g W through the activation's derivative,")
+                .addComment("and the bias gradient before the activation, in one pass")
+                .addStatement("$T.outerActivationBackward($T.$L, $N, $N, $N, $N, n, $N, $N)", COMPILED, UNARY_FUNCTION,
+                        function, g, names.get("weightData" + s), value(v.to()), grad(v.from()), in,
+                        names.get("biasGrad" + before.from()))
+                .nextControlFlow("else")
+                .addComment("the gradient of the layer's input = g W, then the activation's derivative")
+                .addCode(inputGradient(d, g, grad(v.to())))
+                .addStatement("$T.unaryBackward($T.$L, $N, $N, $N, n * $N)", COMPILED, UNARY_FUNCTION, function,
+                        value(v.to()), grad(v.to()), grad(v.from()), in)
+                .beginControlFlow("if ($N != null)", names.get("biasGrad" + before.from()))
+                .addStatement("$T.columnSums($N, n, $N, $N)", COMPILED, grad(v.from()), in,
+                        names.get("biasGrad" + before.from()))
+                .endControlFlow()
+                .endControlFlow();
     }
 
     /**
@@ -1275,7 +1335,13 @@ public final class KilnWriter {
         }
     }
 
-    private void denseBackward(MethodSpec.Builder m, Fusion.Dense d, String source, Precision t, Mode mode) {
+    /**
+     * Layer d's backward from its output's gradient: its weight's gradient, its bias's gradient
+     * unless {@code !withBias}, and its input's gradient unless {@code !withInput} (which the caller
+     * then computes).
+     */
+    private void denseBackward(MethodSpec.Builder m, Fusion.Dense d, String source, Precision t, Mode mode,
+                               boolean withBias, boolean withInput) {
         int s = d.from();
         String in = features(s), out = features(s + 1);
         String g = source;
@@ -1315,7 +1381,7 @@ public final class KilnWriter {
             m.addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, rows ? out : in, rows ? in : out);
         }
         m.endControlFlow();
-        if (d.linear().bias()) {
+        if (d.linear().bias() && withBias) {
             int b = biasIndex.get(s);
             String bias = names.get("bias" + s);
             m.beginControlFlow("if ($L)", needsGrad(b, bias, mode))
@@ -1331,8 +1397,8 @@ public final class KilnWriter {
             }
             m.endControlFlow();
         }
-        if (s == 0 && mode == Mode.STEP) {
-            // the step computes no gradient for the input
+        if (s == 0 && mode == Mode.STEP || !withInput) {
+            // the step computes no gradient for the input; or the caller computes it
             return;
         }
         if (s == 0) {
