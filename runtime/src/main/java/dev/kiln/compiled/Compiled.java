@@ -249,6 +249,16 @@ public final class Compiled {
         KERNELS.outerUnaryBackward(f, g, w, y, grad, rows, cols, biasGrad);
     }
 
+    /**
+     * {@code grad[i] = g[i] act'(y[i])} over a rows x cols matrix, and the sums of grad's columns
+     * into {@code biasGrad} unless it is null: the gradient through an activation and the bias
+     * gradient of the layer before it, in one pass.
+     */
+    public static void activationBackward(UnaryFunction f, float[] y, float[] g, float[] grad, int rows, int cols,
+                                          float[] biasGrad) {
+        KERNELS.unaryBackwardColumnSums(f, y, g, grad, rows, cols, biasGrad);
+    }
+
     /** {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)} for float64. */
     public static void unaryBackward(UnaryFunction f, double[] y, double[] g, double[] grad, int n) {
         KERNELS.unaryBackward(f, y, g, grad, n);

@@ -72,13 +72,23 @@ public interface KernelProvider {
      * {@code out[r * cols + c] = g[r] w[c] f'(y[r * cols + c])}, and with {@code columnSums} not
      * null {@code columnSums[c] =} the sum of column c of out: the gradient of a layer's input
      * through the activation before it when the layer has one output ({@code g w}, g one value per
-     * row), and the bias gradient of the layer before the activation, in one pass. Each element has
-     * the bits of {@link #unaryBackward} applied to {@code g[r] w[c]} rounded once (what a GEMM of
+     * row), and the bias gradient of the layer before the activation, in one pass. Each element is
+     * {@link #unaryBackward}'s formula applied to {@code g[r] w[c]} rounded once (what a GEMM of
      * depth 1 gives); the sums are within float32 tolerance of the exact ones. f's derivative must
      * come from its output.
      */
     void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
                             float[] columnSums);
+
+    /**
+     * {@link #unaryBackward} over a rows x cols matrix, {@code out = g f'(y)}, and with
+     * {@code columnSums} not null the sums of out's columns into it, in one pass: the gradient
+     * through an activation and the bias gradient of the layer before it. Each element is
+     * {@link #unaryBackward}'s formula; the sums are within float32 tolerance of the exact ones. out
+     * may be g.
+     */
+    void unaryBackwardColumnSums(UnaryFunction f, float[] y, float[] g, float[] out, int rows, int cols,
+                                 float[] columnSums);
 
     /** {@link #addRowVector(float[], float[], int, int)} in double precision. */
     void addRowVector(double[] out, double[] row, int rows, int cols);

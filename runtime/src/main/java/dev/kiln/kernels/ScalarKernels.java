@@ -206,6 +206,21 @@ final class ScalarKernels implements KernelProvider {
         }
     }
 
+    @Override
+    public void unaryBackwardColumnSums(UnaryFunction f, float[] y, float[] g, float[] out, int rows, int cols,
+                                        float[] columnSums) {
+        unaryBackward(f, y, g, out, rows * cols);
+        if (columnSums != null) {
+            double[] sums = new double[cols];
+            for (int i = 0; i < rows * cols; i++) {
+                sums[i % cols] += out[i];
+            }
+            for (int c = 0; c < cols; c++) {
+                columnSums[c] = (float) sums[c];
+            }
+        }
+    }
+
     static void requireFromOutput(UnaryFunction f) {
         if (!f.derivativeFromOutput()) {
             throw new IllegalArgumentException("unaryBackward: " + f + "'s derivative is not a function of its output");

@@ -1892,7 +1892,14 @@ final class VectorKernels implements KernelProvider {
     public void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
                                    float[] columnSums) {
         ScalarKernels.requireFromOutput(f);
-        VectorRowKernels.outerUnaryBackward(f, g, w, y, out, rows, cols, columnSums);
+        VectorRowKernels.backwardColumnSums(f, g, w, y, out, rows, cols, columnSums);
+    }
+
+    @Override
+    public void unaryBackwardColumnSums(UnaryFunction f, float[] y, float[] g, float[] out, int rows, int cols,
+                                        float[] columnSums) {
+        ScalarKernels.requireFromOutput(f);
+        VectorRowKernels.backwardColumnSums(f, g, null, y, out, rows, cols, columnSums);
     }
 
     /** {@code g f'(y)} lane-wise from the output y, as {@link #unaryBackward} computes each element. */
@@ -1907,7 +1914,7 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** Elements [from, to) of {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)}; from is a multiple of L. */
-    private static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int from, int to) {
+    static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int from, int to) {
         int bound = from + FS.loopBound(to - from);
         int i = from;
         switch (f) {

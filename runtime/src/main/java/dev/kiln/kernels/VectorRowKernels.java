@@ -460,43 +460,58 @@ final class VectorRowKernels {
     }
 
     /**
-     * {@link KernelProvider#outerUnaryBackward}: a vector of columns at a time down all the rows,
-     * so that w's vector and the column sums stay in registers; the sums add in float over
-     * {@link #BLOCK} rows and carry each block in double. The last columns go element by element.
+     * {@link KernelProvider#outerUnaryBackward} (w not null: the incoming gradient of element (r, c)
+     * is {@code g[r] w[c]}) and {@link KernelProvider#unaryBackwardColumnSums} (w null: it is
+     * {@code g[r * cols + c]}): a vector of columns at a time down all the rows, so that the column
+     * sums stay in a register; the sums add in float over {@link #BLOCK} rows and carry each block
+     * in double. The last columns are a vector overlapping the one before, whose lanes already
+     * summed are left out of its sums; rows narrower than a vector go element by element.
      */
-    static void outerUnaryBackward(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
+    static void backwardColumnSums(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
                                    float[] columnSums) {
         Buffers buffers = BUFFERS.get();
         double[] totals = buffers.totals(cols);
         Arrays.fill(totals, 0, cols, 0.0);
-        int bound = FS.loopBound(cols);
-        for (int c = 0; c < bound; c += L) {
-            FloatVector wc = FloatVector.fromArray(FS, w, c);
-            for (int r0 = 0; r0 < rows; r0 += BLOCK) {
-                int r1 = Math.min(rows, r0 + BLOCK);
-                FloatVector sum = FloatVector.zero(FS);
-                for (int r = r0, at = r0 * cols + c; r < r1; r++, at += cols) {
-                    FloatVector d = VectorKernels.backward(f, FloatVector.fromArray(FS, y, at), wc.mul(g[r]));
-                    d.intoArray(out, at);
-                    sum = sum.add(d);
-                }
-                if (columnSums != null) {
-                    sum.intoArray(buffers.lanes, 0);
-                    for (int l = 0; l < L; l++) {
-                        totals[c + l] += buffers.lanes[l];
+        if (cols >= L) {
+            for (int c0 = 0; c0 < cols; c0 += L) {
+                int c = Math.min(c0, cols - L);
+                // the lanes of this vector not summed by the one before
+                VectorMask<Float> fresh = FS.indexInRange(c - c0, L);
+                FloatVector wc = w == null ? null : FloatVector.fromArray(FS, w, c);
+                for (int r0 = 0; r0 < rows; r0 += BLOCK) {
+                    int r1 = Math.min(rows, r0 + BLOCK);
+                    FloatVector sum = FloatVector.zero(FS);
+                    for (int r = r0, at = r0 * cols + c; r < r1; r++, at += cols) {
+                        FloatVector incoming = w == null ? FloatVector.fromArray(FS, g, at) : wc.mul(g[r]);
+                        FloatVector d = VectorKernels.backward(f, FloatVector.fromArray(FS, y, at), incoming);
+                        d.intoArray(out, at);
+                        sum = sum.add(d);
+                    }
+                    if (columnSums != null) {
+                        sum.intoArray(buffers.lanes, 0);
+                        for (int l = 0; l < L; l++) {
+                            if (fresh.laneIsSet(l)) {
+                                totals[c + l] += buffers.lanes[l];
+                            }
+                        }
                     }
                 }
             }
-        }
-        for (int c = bound; c < cols; c++) {
-            for (int r0 = 0; r0 < rows; r0 += BLOCK) {
-                float sum = 0;
-                for (int r = r0, at = r0 * cols + c; r < Math.min(rows, r0 + BLOCK); r++, at += cols) {
-                    float gw = g[r] * w[c];
-                    out[at] = (float) (gw * f.derivativeAt(y[at]));
-                    sum += out[at];
+        } else {
+            float[] incoming = g;
+            if (w != null) {
+                for (int r = 0, at = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++, at++) {
+                        out[at] = g[r] * w[c];
+                    }
                 }
-                totals[c] += sum;
+                incoming = out;
+            }
+            VectorKernels.unaryBackward(f, y, incoming, out, 0, rows * cols);
+            for (int r = 0, at = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++, at++) {
+                    totals[c] += out[at];
+                }
             }
         }
         for (int c = 0; columnSums != null && c < cols; c++) {

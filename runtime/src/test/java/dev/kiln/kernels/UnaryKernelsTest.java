@@ -1,6 +1,7 @@
 package dev.kiln.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -325,7 +326,7 @@ class UnaryKernelsTest {
     }
 
     @Test
-    void anOuterProductThroughTheDerivativeAndItsColumnSumsMatchTheDefinition() {
+    void theDerivativeOfAnOuterProductOrAMatrixWithItsColumnSumsMatchesTheDefinition() {
         SplittableRandom rnd = new SplittableRandom(17);
         int[][] shapes = {{0, 0}, {1, 1}, {16, 128}, {32, 20}, {17, 13}, {300, 33}, {257, 16}, {600, 5}, {3, 0}};
         for (UnaryFunction f : UnaryFunction.values()) {
@@ -373,6 +374,25 @@ class UnaryKernelsTest {
                     again[rows * cols] = 42f;
                     provider.outerUnaryBackward(f, g, w, y, again, rows, cols, null);
                     assertThat(again).as("%s without sums", what).isEqualTo(out);
+                    // the same gradient given as a matrix, g w rounded: the derivative and the sums in one pass
+                    float[] incoming = new float[rows * cols], matrix = new float[rows * cols + 1];
+                    float[] matrixSums = new float[cols + 1];
+                    for (int i = 0; i < rows * cols; i++) {
+                        incoming[i] = g[i / cols] * w[i % cols];
+                    }
+                    matrix[rows * cols] = 42f;
+                    matrixSums[cols] = 42f;
+                    provider.unaryBackwardColumnSums(f, y, incoming, matrix, rows, cols, matrixSums);
+                    float[] plain = new float[rows * cols + 1];
+                    plain[rows * cols] = 42f;
+                    provider.unaryBackward(f, y, incoming, plain, rows * cols);
+                    for (int i = 0; i < rows * cols; i++) {
+                        assertThat(matrix[i]).as("%s matrix element %d", what, i).isCloseTo(plain[i], within(1e-6f));
+                    }
+                    assertThat(matrix[rows * cols]).as("%s matrix wrote past out", what).isEqualTo(42f);
+                    for (int c = 0; c <= cols; c++) {
+                        assertThat(matrixSums[c]).as("%s matrix sum %d", what, c).isCloseTo(sums[c], within(1e-5f));
+                    }
                 }
             }
         }

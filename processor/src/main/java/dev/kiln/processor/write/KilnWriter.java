@@ -1215,7 +1215,8 @@ public final class KilnWriter {
     /**
      * Layer d's input gradient {@code g W} through activation v's derivative, and the bias gradient
      * of layer {@code before}: for one output (a regression head) one pass of an outer product,
-     * the derivative and the column sums; otherwise the GEMM, the derivative, then the sums.
+     * the derivative and the column sums; otherwise the GEMM, then one pass of the derivative and
+     * the sums.
      */
     private void activationBackward(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v, Fusion.Dense before,
                                     String g) {
@@ -1233,14 +1234,11 @@ public final class KilnWriter {
                         function, g, names.get("weightData" + s), value(v.to()), grad(v.from()), in,
                         names.get("biasGrad" + before.from()))
                 .nextControlFlow("else")
-                .addComment("the gradient of the layer's input = g W, then the activation's derivative")
+                .addComment("the gradient of the layer's input = g W, then the activation's derivative and the")
+                .addComment("bias gradient before the activation in one pass")
                 .addCode(inputGradient(d, g, grad(v.to())))
-                .addStatement("$T.unaryBackward($T.$L, $N, $N, $N, n * $N)", COMPILED, UNARY_FUNCTION, function,
-                        value(v.to()), grad(v.to()), grad(v.from()), in)
-                .beginControlFlow("if ($N != null)", names.get("biasGrad" + before.from()))
-                .addStatement("$T.columnSums($N, n, $N, $N)", COMPILED, grad(v.from()), in,
-                        names.get("biasGrad" + before.from()))
-                .endControlFlow()
+                .addStatement("$T.activationBackward($T.$L, $N, $N, $N, n, $N, $N)", COMPILED, UNARY_FUNCTION, function,
+                        value(v.to()), grad(v.to()), grad(v.from()), in, names.get("biasGrad" + before.from()))
                 .endControlFlow();
     }
 
