@@ -252,7 +252,7 @@ public final class Compiled {
     /**
      * {@code grad[i] = g[i] act'(y[i])} over a rows x cols matrix, and the sums of grad's columns
      * into {@code biasGrad} unless it is null: the gradient through an activation and the bias
-     * gradient of the layer before it, in one pass.
+     * gradient of the layer before it, in one pass. grad must not be g.
      */
     public static void activationBackward(UnaryFunction f, float[] y, float[] g, float[] grad, int rows, int cols,
                                           float[] biasGrad) {

@@ -85,7 +85,7 @@ public interface KernelProvider {
      * {@code columnSums} not null the sums of out's columns into it, in one pass: the gradient
      * through an activation and the bias gradient of the layer before it. Each element is
      * {@link #unaryBackward}'s formula; the sums are within float32 tolerance of the exact ones. out
-     * may be g.
+     * must not be g (the vector kernels compute the last columns twice, from g).
      */
     void unaryBackwardColumnSums(UnaryFunction f, float[] y, float[] g, float[] out, int rows, int cols,
                                  float[] columnSums);
