@@ -186,8 +186,8 @@ public interface KernelProvider {
     /**
      * {@code out[c * rows + r] = f(x[r * cols + c] + row[c])}: {@link #addRowVectorUnary} with its
      * result transposed, cols x rows: a first layer's bias and activation, and its output moved into
-     * the layout of one row per feature, in one pass. A null row adds nothing, a null f applies
-     * nothing. out must not be x. Precision as in {@link #unary}.
+     * the layout of one row per feature, in one pass. A null row adds nothing (a layer without a
+     * bias). out must not be x. Precision as in {@link #unary}.
      */
     void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols);
 

@@ -510,9 +510,7 @@ final class ScalarKernels implements KernelProvider {
                 out[c * rows + r] = row == null ? x[r * cols + c] : x[r * cols + c] + row[c];
             }
         }
-        if (f != null) {
-            unary(f, out, out, rows * cols);
-        }
+        unary(f, out, out, rows * cols);
     }
 
     @Override

@@ -14,9 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorColumnKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final int L = FS.length();
-    /** The lane count {@link VectorKernels#transpose16} is written for. */
-    private static final int TRANSPOSE_LANES = 16;
-
     /** A 16 x 16 block on its way through {@link #addRowVectorUnaryTransposed}, one per thread. */
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[16 * 16]);
     /** The last rows of {@link #addRowVectorUnaryTransposed}, zero-padded to a 16 x 16 block. */
@@ -37,15 +34,13 @@ final class VectorColumnKernels {
      */
     static void addRowVectorUnaryTransposed(UnaryFunction f, float[] x, float[] row, float[] out, int rows,
                                             int cols) {
-        if (L != TRANSPOSE_LANES) {
+        if (L != VectorKernels.TRANSPOSE_LANES) {
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
                     out[c * rows + r] = row == null ? x[r * cols + c] : x[r * cols + c] + row[c];
                 }
             }
-            if (f != null) {
-                VectorKernels.unary(f, out, out, 0, rows * cols);
-            }
+            VectorKernels.unary(f, out, out, 0, rows * cols);
             return;
         }
         float[] block = BLOCK.get();
@@ -71,7 +66,7 @@ final class VectorColumnKernels {
                     if (row != null) {
                         v = v.add(row[c0 + c]);
                     }
-                    (f == null ? v : VectorKernels.apply(f, v)).intoArray(out, (c0 + c) * rows + r0, lanes);
+                    VectorKernels.apply(f, v).intoArray(out, (c0 + c) * rows + r0, lanes);
                 }
             }
         }
@@ -121,12 +116,7 @@ final class VectorColumnKernels {
         double total = 0;
         for (int j0 = 0; j0 < n; j0 += L) {
             VectorMask<Float> live = FS.indexInRange(j0, n);
-            int count = Math.min(L, n - j0);
-            for (int i = 0; i < L; i++) {
-                long t = i < count ? target[j0 + i] : ignoreIndex;
-                lanes[i] = t == ignoreIndex ? -1f : t;
-            }
-            FloatVector cls = FloatVector.fromArray(FS, lanes, 0);
+            FloatVector cls = VectorRowKernels.classes(target, j0, Math.min(L, n - j0), ignoreIndex, lanes);
             VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
             FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
             for (int c = 0; c < classes; c++) {

@@ -547,7 +547,7 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** The lane count {@link #transpose16} is written for: 512-bit vectors of floats. */
-    private static final int TRANSPOSE_LANES = 16;
+    static final int TRANSPOSE_LANES = 16;
     /** Lane indexes into two vectors x, y (y's lanes from 16): x0 y0 x1 y1 ... x7 y7. */
     private static final FloatVector INTERLEAVE_LOW = interleave(0);
     /** As {@link #INTERLEAVE_LOW}, from the upper halves: x8 y8 ... x15 y15. */
@@ -1902,7 +1902,12 @@ final class VectorKernels implements KernelProvider {
         VectorRowKernels.backwardColumnSums(f, g, null, y, out, rows, cols, columnSums);
     }
 
-    /** {@code g f'(y)} lane-wise from the output y, as {@link #unaryBackward} computes each element. */
+    /**
+     * {@code g f'(y)} lane-wise from the output y: what {@link #unaryBackward} and the fused
+     * backward passes compute for each element. Small enough for C2 to inline into their loops, as
+     * {@link #apply} is. Relu blends on the sign of the output instead of branching, which would
+     * mispredict on half the elements of a typical activation.
+     */
     static FloatVector backward(UnaryFunction f, FloatVector y, FloatVector g) {
         return switch (f) {
             case EXP -> g.mul(y);
@@ -1917,34 +1922,8 @@ final class VectorKernels implements KernelProvider {
     static void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int from, int to) {
         int bound = from + FS.loopBound(to - from);
         int i = from;
-        switch (f) {
-            case EXP -> {
-                for (; i < bound; i += L) {
-                    FloatVector.fromArray(FS, g, i).mul(FloatVector.fromArray(FS, y, i)).intoArray(out, i);
-                }
-            }
-            case TANH -> {
-                for (; i < bound; i += L) {
-                    FloatVector v = FloatVector.fromArray(FS, y, i);
-                    FloatVector.fromArray(FS, g, i).mul(v.mul(v).neg().add(1f)).intoArray(out, i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < bound; i += L) {
-                    FloatVector v = FloatVector.fromArray(FS, y, i);
-                    FloatVector.fromArray(FS, g, i).mul(v.mul(v.neg().add(1f))).intoArray(out, i);
-                }
-            }
-            case RELU -> {
-                // a blend on the sign of the output instead of a branch, which mispredicts on half the
-                // elements of a typical activation
-                FloatVector zero = FloatVector.zero(FS);
-                for (; i < bound; i += L) {
-                    VectorMask<Float> positive = FloatVector.fromArray(FS, y, i).compare(VectorOperators.GT, 0f);
-                    zero.blend(FloatVector.fromArray(FS, g, i), positive).intoArray(out, i);
-                }
-            }
-            case LOG -> throw new AssertionError("checked above");
+        for (; i < bound; i += L) {
+            backward(f, FloatVector.fromArray(FS, y, i), FloatVector.fromArray(FS, g, i)).intoArray(out, i);
         }
         for (; i < to; i++) {
             out[i] = (float) (g[i] * f.derivativeAt(y[i]));

@@ -282,12 +282,7 @@ final class VectorRowKernels {
             if (live < L) {
                 starts = buffers.starts(cols, live);
             }
-            for (int i = 0; i < live; i++) {
-                long t = target[r0 + i];
-                classes[i] = t == ignoreIndex ? -1f : t;
-            }
-            Arrays.fill(classes, live, L, -1f);
-            FloatVector cls = FloatVector.fromArray(FS, classes, 0);
+            FloatVector cls = classes(target, r0, live, ignoreIndex, classes);
             VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
             int base = r0 * cols;
             FloatVector max = gatherColumns(x, base, cols, starts, inRange, columns);
@@ -310,6 +305,18 @@ final class VectorRowKernels {
             }
         }
         return total + laneSum(block, losses);
+    }
+
+    /**
+     * The class targets of {@code count} samples from {@code from}, one per lane as floats, with -1
+     * for an ignored sample and for the lanes past count; {@code lanes} holds them on the way.
+     */
+    static FloatVector classes(long[] target, int from, int count, long ignoreIndex, float[] lanes) {
+        for (int i = 0; i < L; i++) {
+            long t = i < count ? target[from + i] : ignoreIndex;
+            lanes[i] = t == ignoreIndex ? -1f : t;
+        }
+        return FloatVector.fromArray(FS, lanes, 0);
     }
 
     /** The lanes of v added in lane order, in double: a fixed order, unlike {@code reduceLanes}. */
