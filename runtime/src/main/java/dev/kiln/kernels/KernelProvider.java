@@ -18,6 +18,19 @@ package dev.kiln.kernels;
  * is from {@link Gemm#NARROW_COLUMNS} up (an element's value depends on its row of A, its column of
  * B, k, the operands' layout and whether n is below that width only), so that a product split into
  * blocks of rows, or into blocks of columns none narrower than that, gives the same bits as the whole.
+ *
+ * <p>Subnormal results. The float32 kernels of activations ({@link #unary} and the kernels that
+ * add a bias and apply one), of their derivatives ({@link #unaryBackward}, {@link #outerUnaryBackward},
+ * {@link #unaryBackwardColumnSums}), of the softmax and its gradient ({@link #softmaxRows} without
+ * the log, {@link #softmaxRowsBackward}) and of the cross-entropy gradients ({@link #crossEntropyRows},
+ * {@link #crossEntropyColumns}) store zero for a result below {@link Float#MIN_NORMAL}
+ * (1.18e-38) in magnitude, as a CPU in flush-to-zero mode does. Their results are what the next
+ * GEMM reads, and an x86 FMA with a subnormal operand takes a microcode assist: a GEMM with a few
+ * subnormals in an operand ran 100 times slower on an Intel core, and a classifier trained until its
+ * sigmoids saturated ran its steps 2 to 3 times slower. Java cannot set the CPU's flush-to-zero and
+ * denormals-are-zero flags, as TensorFlow does for its threads, so these kernels flush their own
+ * results; the values lost are smaller than any float32 gradient step could use. Float64 kernels
+ * and the other float32 kernels keep subnormals.
  */
 public interface KernelProvider {
 

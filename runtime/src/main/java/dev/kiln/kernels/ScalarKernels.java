@@ -183,7 +183,7 @@ final class ScalarKernels implements KernelProvider {
     public void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n) {
         requireFromOutput(f);
         for (int i = 0; i < n; i++) {
-            out[i] = (float) (g[i] * f.derivativeAt(y[i]));
+            out[i] = flush(g[i] * f.derivativeAt(y[i]));
         }
     }
 
@@ -195,7 +195,7 @@ final class ScalarKernels implements KernelProvider {
         for (int r = 0; r < rows; r++) {
             for (int c = 0, i = r * cols; c < cols; c++, i++) {
                 float gw = g[r] * w[c];
-                out[i] = (float) (gw * f.derivativeAt(y[i]));
+                out[i] = flush(gw * f.derivativeAt(y[i]));
                 if (sums != null) {
                     sums[c] += out[i];
                 }
@@ -219,6 +219,16 @@ final class ScalarKernels implements KernelProvider {
                 columnSums[c] = (float) sums[c];
             }
         }
+    }
+
+    /**
+     * v rounded to float, or zero where that is subnormal (below {@link Float#MIN_NORMAL} in
+     * magnitude): what the kernels {@link KernelProvider} names under subnormal results store. NaN
+     * stays NaN.
+     */
+    static float flush(double v) {
+        float f = (float) v;
+        return Math.abs(f) < Float.MIN_NORMAL ? 0f : f;
     }
 
     static void requireFromOutput(UnaryFunction f) {
@@ -248,7 +258,7 @@ final class ScalarKernels implements KernelProvider {
         switch (f) {
             case EXP -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) Math.exp(x[i]);
+                    out[i] = flush(Math.exp(x[i]));
                 }
             }
             case LOG -> {
@@ -258,18 +268,19 @@ final class ScalarKernels implements KernelProvider {
             }
             case TANH -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) Math.tanh(x[i]);
+                    out[i] = flush(Math.tanh(x[i]));
                 }
             }
             case SIGMOID -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) UnaryFunction.SIGMOID.apply(x[i]);
+                    out[i] = flush(UnaryFunction.SIGMOID.apply(x[i]));
                 }
             }
             case RELU -> {
                 for (int i = 0; i < n; i++) {
+                    // max(v, 0) with a subnormal flushed; NaN stays NaN
                     float v = x[i];
-                    out[i] = v > 0 || v != v ? v : 0f;
+                    out[i] = v >= Float.MIN_NORMAL || v != v ? v : 0f;
                 }
             }
         }
@@ -435,7 +446,7 @@ final class ScalarKernels implements KernelProvider {
             double shift = max + Math.log(total);
             for (int j = 0; j < cols; j++) {
                 double v = x[base + j];
-                out[base + j] = (float) (log ? v - shift : Math.exp(v - max) / total);
+                out[base + j] = log ? (float) (v - shift) : flush(Math.exp(v - max) / total);
             }
         }
     }
@@ -497,7 +508,7 @@ final class ScalarKernels implements KernelProvider {
             for (int j = 0; j < cols; j++) {
                 int at = base + j * colStride;
                 double p = Math.exp(x[at] - max) / sum;
-                grad[at] = (float) ((j == t ? p - 1 : p) * scale);
+                grad[at] = flush((j == t ? p - 1 : p) * scale);
             }
         }
         return total;
@@ -538,7 +549,7 @@ final class ScalarKernels implements KernelProvider {
             }
             for (int j = 0; j < cols; j++) {
                 double yj = y[base + j], gj = g[base + j];
-                out[base + j] = (float) (log ? gj - Math.exp(yj) * total : yj * (gj - total));
+                out[base + j] = flush(log ? gj - Math.exp(yj) * total : yj * (gj - total));
             }
         }
     }

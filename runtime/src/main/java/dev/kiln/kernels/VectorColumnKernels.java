@@ -145,7 +145,7 @@ final class VectorColumnKernels {
             FloatVector inverse = scaleVector.div(sum);
             for (int c = 0; c < classes; c++) {
                 FloatVector g = FloatVector.fromArray(FS, grad, c * n + j0, live).mul(inverse);
-                g = g.sub(scaleVector, cls.eq((float) c));
+                g = VectorKernels.flush(g.sub(scaleVector, cls.eq((float) c)));
                 zero.blend(g, counted).intoArray(grad, c * n + j0, live);
             }
             // the losses added lane-wise in float over BLOCK samples, each block's sum carried in double

@@ -1909,13 +1909,22 @@ final class VectorKernels implements KernelProvider {
      * mispredict on half the elements of a typical activation.
      */
     static FloatVector backward(UnaryFunction f, FloatVector y, FloatVector g) {
-        return switch (f) {
+        return flush(switch (f) {
             case EXP -> g.mul(y);
             case TANH -> g.mul(y.mul(y).neg().add(1f));
             case SIGMOID -> g.mul(y.mul(y.neg().add(1f)));
             case RELU -> FloatVector.zero(FS).blend(g, y.compare(VectorOperators.GT, 0f));
             case LOG -> throw new IllegalStateException("log's derivative is read from its input");
-        };
+        });
+    }
+
+    /**
+     * v with its subnormal lanes, those below {@link Float#MIN_NORMAL} in magnitude, set to zero: the
+     * vector form of {@link ScalarKernels#flush}, for the kernels {@link KernelProvider} names under
+     * subnormal results. NaN lanes stay NaN.
+     */
+    static FloatVector flush(FloatVector v) {
+        return v.blend(0f, v.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
     }
 
     /** Elements [from, to) of {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)}; from is a multiple of L. */
@@ -1926,7 +1935,7 @@ final class VectorKernels implements KernelProvider {
             backward(f, FloatVector.fromArray(FS, y, i), FloatVector.fromArray(FS, g, i)).intoArray(out, i);
         }
         for (; i < to; i++) {
-            out[i] = (float) (g[i] * f.derivativeAt(y[i]));
+            out[i] = ScalarKernels.flush(g[i] * f.derivativeAt(y[i]));
         }
     }
 
@@ -1949,7 +1958,7 @@ final class VectorKernels implements KernelProvider {
             apply(f, FloatVector.fromArray(FS, x, i)).intoArray(out, i);
         }
         for (; i < to; i++) {
-            out[i] = (float) f.apply(x[i]);
+            out[i] = ScalarKernels.flush(f.apply(x[i]));
         }
     }
 
@@ -1960,12 +1969,13 @@ final class VectorKernels implements KernelProvider {
      */
     static FloatVector apply(UnaryFunction f, FloatVector v) {
         return switch (f) {
-            case EXP -> v.lanewise(VectorOperators.EXP);
+            case EXP -> flush(v.lanewise(VectorOperators.EXP));
+            // a logarithm is never subnormal
             case LOG -> v.lanewise(VectorOperators.LOG);
-            case TANH -> v.lanewise(VectorOperators.TANH);
-            case SIGMOID -> FloatVector.broadcast(FS, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            // MAX follows Math.max: a NaN lane stays NaN.
-            case RELU -> v.lanewise(VectorOperators.MAX, 0f);
+            case TANH -> flush(v.lanewise(VectorOperators.TANH));
+            case SIGMOID -> flush(FloatVector.broadcast(FS, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f)));
+            // max(v, 0) with subnormals flushed in one comparison; a NaN lane compares false and stays NaN
+            case RELU -> v.blend(0f, v.compare(VectorOperators.LT, Float.MIN_NORMAL));
         };
     }
 
@@ -2009,7 +2019,7 @@ final class VectorKernels implements KernelProvider {
             c = next < 0 ? next + cols : next;
         }
         for (; i < to; i++) {
-            out[i] = (float) f.apply(x[i] + row[i % cols]);
+            out[i] = ScalarKernels.flush(f.apply(x[i] + row[i % cols]));
         }
     }
 
@@ -2378,10 +2388,8 @@ final class VectorKernels implements KernelProvider {
                 grad[row + (int) target[r]] -= 1f;
             }
         }
-        // the scale in one pass over the whole matrix, which C2 vectorises
-        for (int i = 0; i < size; i++) {
-            grad[i] *= scale;
-        }
+        // the scale in one pass over the whole matrix, subnormal products flushed as by the short rows
+        VectorRowKernels.scale(grad, 0, size, scale, grad);
         return total;
     }
 }

@@ -213,7 +213,7 @@ final class VectorRowKernels {
             if (log) {
                 subtract(out, out, r * cols, cols, (float) Math.log(sum));
             } else {
-                scale(out, r * cols, cols, 1f / sum);
+                scale(out, r * cols, cols, 1f / sum, out);
             }
         }
     }
@@ -247,7 +247,7 @@ final class VectorRowKernels {
             FloatVector inverse = log ? zero : FloatVector.broadcast(FS, 1f).div(sum);
             for (int j = 0; j < cols; j++) {
                 FloatVector v = FloatVector.fromArray(FS, columns, j * L);
-                (log ? v.sub(logSum) : v.mul(inverse)).intoArray(out, base + j, starts, 0, live);
+                (log ? v.sub(logSum) : VectorKernels.flush(v.mul(inverse))).intoArray(out, base + j, starts, 0, live);
             }
         }
     }
@@ -300,7 +300,7 @@ final class VectorRowKernels {
             FloatVector inverse = scaleVector.div(sum);
             for (int j = 0; j < cols; j++) {
                 FloatVector g = FloatVector.fromArray(FS, columns, j * L).mul(inverse);
-                g = g.sub(scaleVector, cls.eq((float) j));
+                g = VectorKernels.flush(g.sub(scaleVector, cls.eq((float) j)));
                 zero.blend(g, counted).intoArray(grad, base + j, starts, 0, inRange);
             }
         }
@@ -379,10 +379,10 @@ final class VectorRowKernels {
                 float s = sums[r];
                 int j = base;
                 for (int bound = base + FS.loopBound(cols); j < bound; j += L) {
-                    FloatVector.fromArray(FS, e, j).mul(-s).add(FloatVector.fromArray(FS, g, j)).intoArray(out, j);
+                    VectorKernels.flush(FloatVector.fromArray(FS, e, j).mul(-s).add(FloatVector.fromArray(FS, g, j))).intoArray(out, j);
                 }
                 for (; j < end; j++) {
-                    out[j] = g[j] - e[j] * s;
+                    out[j] = ScalarKernels.flush(g[j] - e[j] * s);
                 }
             }
             return;
@@ -408,10 +408,10 @@ final class VectorRowKernels {
             float s = sums[r];
             int j = base;
             for (int bound = base + FS.loopBound(cols); j < bound; j += L) {
-                FloatVector.fromArray(FS, g, j).sub(s).mul(FloatVector.fromArray(FS, y, j)).intoArray(out, j);
+                VectorKernels.flush(FloatVector.fromArray(FS, g, j).sub(s).mul(FloatVector.fromArray(FS, y, j))).intoArray(out, j);
             }
             for (; j < end; j++) {
-                out[j] = y[j] * (g[j] - s);
+                out[j] = ScalarKernels.flush(y[j] * (g[j] - s));
             }
         }
     }
@@ -444,14 +444,14 @@ final class VectorRowKernels {
         }
     }
 
-    /** {@code x[i] *= v} over {@code [from, from + n)}. */
-    private static void scale(float[] x, int from, int n, float v) {
+    /** {@code out[i] = x[i] v} over {@code [from, from + n)}, subnormal products flushed to zero. */
+    static void scale(float[] x, int from, int n, float v, float[] out) {
         int i = from, end = from + n;
         for (int bound = from + FS.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(FS, x, i).mul(v).intoArray(x, i);
+            VectorKernels.flush(FloatVector.fromArray(FS, x, i).mul(v)).intoArray(out, i);
         }
         for (; i < end; i++) {
-            x[i] *= v;
+            out[i] = ScalarKernels.flush(x[i] * v);
         }
     }
 
