@@ -1,5 +1,9 @@
 package dev.kiln.kernels;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,10 +15,62 @@ import jdk.incubator.vector.VectorSpecies;
  * runs each 512-bit operation as two 256-bit halves (AMD Zen 4) the 256-bit tile issues those
  * broadcasts and multiply-adds faster: 128x10x100 ({@code dY W}) took 5.3 us in 512-bit vectors and
  * 4.1 in these, 8x13x500 ({@code g^T x}) 3.0 and 2.5, and 500x8x13, whose eight columns fill one such
- * vector exactly, 3.3 and 2.8. Each element is the same chain of multiply-adds over k as in every
- * tile, so the bits do not change.
+ * vector exactly, 3.3 and 2.8. A core that runs 512-bit operations whole (Intel's) is faster with
+ * the 512-bit tiles: 128x10x100 took 3.8 us in them and 4.5 in these. {@link Choice} says which
+ * runs. Each element is the same chain of multiply-adds over k as in every tile, so the bits do not
+ * change.
  */
 final class NarrowTiles {
+    /**
+     * Whether these tiles run the narrow products: {@code -Dkiln.narrowTiles=256} or {@code 512}
+     * decides; otherwise ({@code auto}) they run on AMD Zen 4 (family 25 in {@code /proc/cpuinfo};
+     * Zen 3, the same family, has no 512-bit vectors and never gets here), not elsewhere or where
+     * the CPU cannot be read. Read once, when the first narrow product runs.
+     */
+    static final class Choice {
+        /** The system property that overrides the choice. */
+        static final String PROPERTY = "kiln.narrowTiles";
+        static final boolean PREFERRED = preferred(System.getProperty(PROPERTY), Path.of("/proc/cpuinfo"));
+
+        private Choice() {}
+
+        static boolean preferred(String property, Path cpuinfo) {
+            if ("256".equals(property)) {
+                return true;
+            }
+            if ("512".equals(property)) {
+                return false;
+            }
+            if (property != null && !property.equals("auto")) {
+                System.getLogger(NarrowTiles.class.getName()).log(System.Logger.Level.WARNING,
+                        "unknown value -D" + PROPERTY + "=" + property + " (expected auto, 256 or 512), choosing automatically");
+            }
+            return splitsWideVectors(cpuinfo);
+        }
+
+        /** Whether cpuinfo names an AMD CPU of family 25 (Zen 3 and 4); false where it cannot be read. */
+        static boolean splitsWideVectors(Path cpuinfo) {
+            String vendor = null, family = null;
+            try (BufferedReader in = Files.newBufferedReader(cpuinfo)) {
+                for (String line; (vendor == null || family == null) && (line = in.readLine()) != null; ) {
+                    int colon = line.indexOf(':');
+                    if (colon < 0) {
+                        continue;
+                    }
+                    String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
+                    if (key.equals("vendor_id")) {
+                        vendor = value;
+                    } else if (key.equals("cpu family")) {
+                        family = value;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+            return "AuthenticAMD".equals(vendor) && "25".equals(family);
+        }
+    }
+
     private static final VectorSpecies<Float> HS = FloatVector.SPECIES_256;
     private static final int H = HS.length();
     /** The widest product these tiles take. */

@@ -51,7 +51,7 @@ class GemmKernelsTest {
         out.add(Arguments.of(1000, 1, 256));
         // a single row of A: whole vectors and a last vector overlapping them, k within one block
         // and just past it
-        for (int[] s : new int[][] {{1, 16, 1}, {1, 17, 5}, {1, 100, 64}, {1, 20, 512}, {1, 70, 513}}) {
+        for (int[] s : new int[][] {{1, 16, 1}, {1, 17, 5}, {1, 100, 64}, {1, 20, 128}, {1, 70, 129}, {1, 20, 512}, {1, 70, 513}}) {
             out.add(Arguments.of(s[0], s[1], s[2]));
         }
         // few rows and many columns, as a training step stores values one row per feature: the last
