@@ -64,14 +64,16 @@ public interface KernelProvider {
      * The gradient through {@link #unary} from its output: {@code out[i] = g[i] f'(x[i])} with f'
      * written with {@code y[i] = f(x[i])} ({@link UnaryFunction#derivativeAt}), for i below
      * {@code n}; out may be g. For the functions whose {@link UnaryFunction#derivativeFromOutput}
-     * holds. The scalar kernels compute in double and round once; the vector kernels in float.
+     * holds. Relu's selects: g where y is positive, zero elsewhere even where g is NaN or infinite
+     * (PyTorch's threshold_backward). The scalar kernels compute in double and round once; the
+     * vector kernels in float.
      */
     void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n);
 
     /** {@link #unaryBackward(UnaryFunction, float[], float[], float[], int)} in double precision. */
     default void unaryBackward(UnaryFunction f, double[] y, double[] g, double[] out, int n) {
         for (int i = 0; i < n; i++) {
-            out[i] = g[i] * f.derivativeAt(y[i]);
+            out[i] = f == UnaryFunction.RELU ? (y[i] > 0 ? g[i] : 0.0) : g[i] * f.derivativeAt(y[i]);
         }
     }
 

@@ -183,7 +183,7 @@ final class ScalarKernels implements KernelProvider {
     public void unaryBackward(UnaryFunction f, float[] y, float[] g, float[] out, int n) {
         requireFromOutput(f);
         for (int i = 0; i < n; i++) {
-            out[i] = flush(g[i] * f.derivativeAt(y[i]));
+            out[i] = backward(f, y[i], g[i]);
         }
     }
 
@@ -195,7 +195,7 @@ final class ScalarKernels implements KernelProvider {
         for (int r = 0; r < rows; r++) {
             for (int c = 0, i = r * cols; c < cols; c++, i++) {
                 float gw = g[r] * w[c];
-                out[i] = flush(gw * f.derivativeAt(y[i]));
+                out[i] = backward(f, y[i], gw);
                 if (sums != null) {
                     sums[c] += out[i];
                 }
@@ -219,6 +219,18 @@ final class ScalarKernels implements KernelProvider {
                 columnSums[c] = (float) sums[c];
             }
         }
+    }
+
+    /**
+     * {@code g f'(y)} from the output y, flushed: every float kernel's element of the gradient through
+     * f. Relu's is g where y is positive and zero elsewhere, even for a NaN or infinite g, as PyTorch's
+     * threshold_backward selects rather than multiplies (and the vector kernels blend).
+     */
+    static float backward(UnaryFunction f, float y, float g) {
+        if (f == UnaryFunction.RELU) {
+            return y > 0 ? flush(g) : 0f;
+        }
+        return flush(g * f.derivativeAt(y));
     }
 
     /**

@@ -1986,7 +1986,7 @@ final class VectorKernels implements KernelProvider {
             backward(f, FloatVector.fromArray(FS, y, i), FloatVector.fromArray(FS, g, i)).intoArray(out, i);
         }
         for (; i < to; i++) {
-            out[i] = ScalarKernels.flush(g[i] * f.derivativeAt(y[i]));
+            out[i] = ScalarKernels.backward(f, y[i], g[i]);
         }
     }
 

@@ -17,18 +17,22 @@ class SubnormalResultsTest {
     /** Rows x cols shapes: narrower and wider than a vector, with tails. */
     private static final int[][] SHAPES = {{1, 1}, {37, 3}, {17, 13}, {33, 20}, {5, 40}};
     private static final float SMALLEST_NORMAL = Float.MIN_NORMAL;
+    /** The functions with results, or derivatives, that can be subnormal: all but the logarithm. */
+    private static final UnaryFunction[] FUNCTIONS = {UnaryFunction.EXP, UnaryFunction.TANH, UnaryFunction.SIGMOID,
+            UnaryFunction.RELU};
 
     /**
      * Inputs of f whose images spread over subnormals, normals and NaN: exponents whose exp, and
-     * arguments whose sigmoid, are subnormal; subnormal arguments of tanh and relu; ordinary values.
+     * arguments whose sigmoid, are subnormal; subnormal arguments of tanh and relu; ordinary values;
+     * NaN where {@code nan} says.
      */
-    private static float[] inputs(SplittableRandom rnd, int n) {
+    private static float[] inputs(SplittableRandom rnd, int n, boolean nan) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = switch (rnd.nextInt(6)) {
                 case 0 -> (float) (-87.5 - rnd.nextDouble() * 16); // e^x and sigmoid(x) subnormal or 0
                 case 1 -> Float.MIN_VALUE * (1 + rnd.nextInt(1 << 20)) * (rnd.nextBoolean() ? 1 : -1);
-                case 2 -> Float.NaN;
+                case 2 -> nan ? Float.NaN : 1f;
                 case 3 -> 1e-20f * (float) (rnd.nextDouble() + 0.5);
                 default -> (float) (rnd.nextDouble() * 4 - 2);
             };
@@ -63,11 +67,10 @@ class SubnormalResultsTest {
     @Test
     void activationsFlushTheirSubnormalResults() {
         SplittableRandom rnd = new SplittableRandom(11);
-        for (UnaryFunction f : new UnaryFunction[] {UnaryFunction.EXP, UnaryFunction.TANH, UnaryFunction.SIGMOID,
-                UnaryFunction.RELU}) {
+        for (UnaryFunction f : FUNCTIONS) {
             for (int[] shape : SHAPES) {
                 int rows = shape[0], cols = shape[1], n = rows * cols;
-                float[] x = inputs(rnd, n);
+                float[] x = inputs(rnd, n, true);
                 double[] expected = applied(f, x);
                 float[] zeros = new float[Math.max(rows, cols)];
                 for (KernelProvider provider : GemmKernelsTest.providers()) {
@@ -96,33 +99,28 @@ class SubnormalResultsTest {
         }
     }
 
+    /** g f'(y), relu's selecting g (a NaN g where y is not positive gives zero, as in PyTorch). */
+    private static double derivative(UnaryFunction f, float y, float g) {
+        return f == UnaryFunction.RELU ? (y > 0 ? g : 0) : g * f.derivativeAt(y);
+    }
+
     @Test
     void derivativesFlushTheirSubnormalResults() {
         SplittableRandom rnd = new SplittableRandom(12);
-        for (UnaryFunction f : new UnaryFunction[] {UnaryFunction.EXP, UnaryFunction.TANH, UnaryFunction.SIGMOID,
-                UnaryFunction.RELU}) {
+        for (UnaryFunction f : FUNCTIONS) {
             for (int[] shape : SHAPES) {
                 int rows = shape[0], cols = shape[1], n = rows * cols;
                 // outputs of f: tiny (a saturated sigmoid), ordinary, and some of them subnormal inputs' images
                 float[] y = new float[n];
-                float[] g = inputs(rnd, n);
-                // no NaN gradients: relu's scalar and vector kernels differ there, which is not this test's subject
-                for (int i = 0; i < n; i++) {
-                    g[i] = Float.isNaN(g[i]) ? 1f : g[i];
-                }
+                float[] g = inputs(rnd, n, true);
                 for (int i = 0; i < n; i++) {
                     y[i] = rnd.nextBoolean() ? 1e-20f : (float) f.apply(rnd.nextDouble() * 4 - 2);
                 }
-                float[] gRows = inputs(rnd, rows), w = inputs(rnd, cols);
-                for (float[] v : new float[][] {gRows, w}) {
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = Float.isNaN(v[i]) ? 1f : v[i];
-                    }
-                }
+                float[] gRows = inputs(rnd, rows, false), w = inputs(rnd, cols, false);
                 double[] expected = new double[n], outer = new double[n];
                 for (int i = 0; i < n; i++) {
-                    expected[i] = g[i] * f.derivativeAt(y[i]);
-                    outer[i] = (double) (gRows[i / cols] * w[i % cols]) * f.derivativeAt(y[i]);
+                    expected[i] = derivative(f, y[i], g[i]);
+                    outer[i] = derivative(f, y[i], gRows[i / cols] * w[i % cols]);
                 }
                 for (KernelProvider provider : GemmKernelsTest.providers()) {
                     String what = provider.name() + " " + f + " " + rows + "x" + cols;
