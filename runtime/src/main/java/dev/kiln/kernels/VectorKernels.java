@@ -260,11 +260,14 @@ final class VectorKernels implements KernelProvider {
             copyTransposed(t, m, n, c, cOff, ldc, buffers.scratch);
             return;
         }
-        if (m == 1 && n >= L && bCs == 1 && k <= KC) {
-            sgemmRow(n, k, a, aOff, aCs, b, bOff, bRs, c, cOff);
+        int kc = blockDepth(k, KC);
+        if (m == 1 && n >= L && bCs == 1) {
+            // one row, k in the tiles' blocks: the first stores C, later ones add to it
+            for (int pc = 0; pc < k; pc += kc) {
+                sgemmRow(n, Math.min(kc, k - pc), a, aOff + pc * aCs, aCs, b, bOff + pc * bRs, bRs, c, cOff, pc > 0);
+            }
             return;
         }
-        int kc = blockDepth(k, KC);
         if (bCs == 1 && (k <= DIRECT_MAX_K || (long) m * n * k <= DIRECT_MAX)) {
             sgemmDirect(m, n, k, kc, a, aOff, aRs, aCs, b, bOff, bRs, c, cOff, ldc);
         } else {
@@ -297,14 +300,15 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
-     * One row of A times B, B's rows contiguous and k within one block: C's row four vectors at a
-     * time, each the chain of multiply-adds over k that a tile's row would compute (so the bits are
-     * those of a row of any tile), where a tile would compute five more rows only to drop them (the
-     * gradient of a single output's weights, 1 x 128 over a batch of 16, took 0.27 us, now 0.08).
-     * n is at least L, so that the columns past the last whole vector are the end of one more.
+     * One row of A times B over one block of k, B's rows contiguous, stored into C's row or
+     * ({@code accumulate}) added to it: four vectors at a time, each the chain of multiply-adds over
+     * the block that a tile's row would compute, added to C as a tile adds (so the bits are those of
+     * a row of any tile), where a tile would compute five more rows only to drop them (the gradient
+     * of a single output's weights, 1 x 128 over a batch of 16, took 0.27 us, now 0.08). n is at
+     * least L, so that the columns past the last whole vector are the end of one more.
      */
     private static void sgemmRow(int n, int k, float[] a, int aOff, int aCs, float[] b, int bOff, int bRs,
-                                 float[] c, int cOff) {
+                                 float[] c, int cOff, boolean accumulate) {
         int j = 0;
         for (; j + NR <= n; j += NR) {
             FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS);
@@ -316,27 +320,38 @@ final class VectorKernels implements KernelProvider {
                 c2 = FloatVector.fromArray(FS, b, pb + 2 * L).fma(x, c2);
                 c3 = FloatVector.fromArray(FS, b, pb + 3 * L).fma(x, c3);
             }
-            c0.intoArray(c, cOff + j);
-            c1.intoArray(c, cOff + j + L);
-            c2.intoArray(c, cOff + j + 2 * L);
-            c3.intoArray(c, cOff + j + 3 * L);
+            store(c0, c, cOff + j, accumulate);
+            store(c1, c, cOff + j + L, accumulate);
+            store(c2, c, cOff + j + 2 * L, accumulate);
+            store(c3, c, cOff + j + 3 * L, accumulate);
         }
         for (; j + L <= n; j += L) {
             FloatVector c0 = FloatVector.zero(FS);
             for (int p = 0, pa = aOff, pb = bOff + j; p < k; p++, pa += aCs, pb += bRs) {
                 c0 = FloatVector.fromArray(FS, b, pb).fma(FloatVector.broadcast(FS, a[pa]), c0);
             }
-            c0.intoArray(c, cOff + j);
+            store(c0, c, cOff + j, accumulate);
         }
         if (j < n) {
-            // the last L columns, overlapping ones already stored, which get the same bits again
+            // The last L columns, overlapping ones already done: stored, they get the same bits
+            // again; added, only the lanes not done yet take the sum.
+            int done = j;
             j = n - L;
             FloatVector c0 = FloatVector.zero(FS);
             for (int p = 0, pa = aOff, pb = bOff + j; p < k; p++, pa += aCs, pb += bRs) {
                 c0 = FloatVector.fromArray(FS, b, pb).fma(FloatVector.broadcast(FS, a[pa]), c0);
             }
-            c0.intoArray(c, cOff + j);
+            if (accumulate) {
+                c0.add(FloatVector.fromArray(FS, c, cOff + j)).intoArray(c, cOff + j, FS.indexInRange(j - done, L));
+            } else {
+                c0.intoArray(c, cOff + j);
+            }
         }
+    }
+
+    /** v into c at {@code at}, or added to what is there: a tile's store for the first block of k or a later one. */
+    private static void store(FloatVector v, float[] c, int at, boolean accumulate) {
+        (accumulate ? v.add(FloatVector.fromArray(FS, c, at)) : v).intoArray(c, at);
     }
 
     /** No packing: tiles read A through its strides and B's contiguous rows in place. */

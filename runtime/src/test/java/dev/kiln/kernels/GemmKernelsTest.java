@@ -175,6 +175,32 @@ class GemmKernelsTest {
             }
         }
     }
+
+    /**
+     * A row of A times B alone (a one-row product, which has a loop of its own) gets the bits of its
+     * row in the whole product, within one block of k and over several, whose sums the row must add
+     * to C as the tiles do: the contract that lets a product be split at any row.
+     */
+    @Test
+    void aRowAloneGetsTheBitsOfItsRowInTheWholeProduct() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        for (int[] s : new int[][] {{13, 16, 100}, {7, 20, 128}, {9, 70, 129}, {20, 100, 300}, {8, 200, 600}}) {
+            int m = s[0], n = s[1], k = s[2];
+            Operand a = Operand.random(rnd, m, k, rnd.nextBoolean(), 3);
+            Operand b = Operand.random(rnd, k, n, false, 0);
+            for (KernelProvider provider : providers()) {
+                float[] whole = new float[m * n];
+                provider.sgemm(m, n, k, a.data, a.off, a.rs, a.cs, b.data, 0, b.rs, b.cs, whole, 0, n);
+                for (int i = 0; i < m; i++) {
+                    float[] row = new float[n];
+                    provider.sgemm(1, n, k, a.data, a.off + i * a.rs, a.rs, a.cs, b.data, 0, b.rs, b.cs, row, 0, n);
+                    assertThat(row).as("%s %dx%dx%d row %d", provider.name(), m, n, k, i)
+                            .containsExactly(java.util.Arrays.copyOfRange(whole, i * n, (i + 1) * n));
+                }
+            }
+        }
+    }
+
     @Test
     void infinitiesGiveInfinitiesNotNaN() {
         // An infinity in every position of a row of A and a column of B, one at a time, at depths that
