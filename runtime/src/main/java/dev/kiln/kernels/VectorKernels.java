@@ -2455,7 +2455,7 @@ final class VectorKernels implements KernelProvider {
             }
         }
         // the scale in one pass over the whole matrix, subnormal products flushed as by the short rows
-        VectorRowKernels.scale(grad, 0, size, scale, grad);
+        VectorRowKernels.scale(grad, 0, size, scale);
         return total;
     }
 }

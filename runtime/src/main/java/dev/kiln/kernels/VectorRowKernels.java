@@ -213,7 +213,7 @@ final class VectorRowKernels {
             if (log) {
                 subtract(out, out, r * cols, cols, (float) Math.log(sum));
             } else {
-                scale(out, r * cols, cols, 1f / sum, out);
+                scale(out, r * cols, cols, 1f / sum);
             }
         }
     }
@@ -444,14 +444,14 @@ final class VectorRowKernels {
         }
     }
 
-    /** {@code out[i] = x[i] v} over {@code [from, from + n)}, subnormal products flushed to zero. */
-    static void scale(float[] x, int from, int n, float v, float[] out) {
+    /** {@code x[i] *= v} over {@code [from, from + n)}, subnormal products flushed to zero. */
+    static void scale(float[] x, int from, int n, float v) {
         int i = from, end = from + n;
         for (int bound = from + FS.loopBound(n); i < bound; i += L) {
-            VectorKernels.flush(FloatVector.fromArray(FS, x, i).mul(v)).intoArray(out, i);
+            VectorKernels.flush(FloatVector.fromArray(FS, x, i).mul(v)).intoArray(x, i);
         }
         for (; i < end; i++) {
-            out[i] = ScalarKernels.flush(x[i] * v);
+            x[i] = ScalarKernels.flush(x[i] * v);
         }
     }
 
