@@ -25,9 +25,9 @@ package dev.kiln.kernels;
  * the log, {@link #softmaxRowsBackward}) and of the cross-entropy gradients ({@link #crossEntropyRows},
  * {@link #crossEntropyColumns}) store zero for a result below {@link Float#MIN_NORMAL}
  * (1.18e-38) in magnitude, as a CPU in flush-to-zero mode does. Their results are what the next
- * GEMM reads, and an x86 FMA with a subnormal operand takes a microcode assist: a GEMM with a few
- * subnormals in an operand ran 100 times slower on an Intel core, and a classifier trained until its
- * sigmoids saturated ran its steps 2 to 3 times slower. Java cannot set the CPU's flush-to-zero and
+ * GEMM reads, and an x86 FMA with a subnormal operand takes a microcode assist: a GEMM whose B was
+ * all subnormal ran 100 times slower on an Intel core, and a classifier trained until its sigmoids
+ * saturated (50 subnormals in a 4,000-element gradient) ran its steps 2 to 3 times slower. Java cannot set the CPU's flush-to-zero and
  * denormals-are-zero flags, as TensorFlow does for its threads, so these kernels flush their own
  * results; the values lost are smaller than any float32 gradient step could use. Float64 kernels
  * and the other float32 kernels keep subnormals.
