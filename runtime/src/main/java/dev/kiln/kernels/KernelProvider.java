@@ -29,8 +29,14 @@ package dev.kiln.kernels;
  * all subnormal ran 100 times slower on an Intel core, and a classifier trained until its sigmoids
  * saturated (50 subnormals in a 4,000-element gradient) ran its steps 2 to 3 times slower. Java cannot set the CPU's flush-to-zero and
  * denormals-are-zero flags, as TensorFlow does for its threads, so these kernels flush their own
- * results; the values lost are smaller than any float32 gradient step could use. Float64 kernels
- * and the other float32 kernels keep subnormals.
+ * results; the values lost are smaller than any float32 gradient step could use. The optimizer
+ * steps ({@link #sgd}, {@link #rmsprop}, {@link #adam}) flush the running averages they store
+ * (momentum buffers, averages of the gradient and of its square) for another reason: where a
+ * gradient stays zero (the weights of a dead ReLU unit) an average decays geometrically through the
+ * subnormal range, and every step multiplies the subnormals again. After 1,500 steps of the MLP
+ * benchmark 98,000 of its first layer's 401,408 Adam averages were subnormal, and Adam's step took
+ * 1.4 ms instead of 0.3. Parameters themselves are stored as computed. Float64 kernels and the other
+ * float32 kernels keep subnormals.
  */
 public interface KernelProvider {
 

@@ -344,7 +344,7 @@ final class ScalarKernels implements KernelProvider {
         }
         if (momentum != 0) {
             double b = firstStep ? d : momentum * buffer[i] + (1 - dampening) * d;
-            buffer[i] = (float) b;
+            buffer[i] = flush(b);
             d = nesterov ? d + momentum * b : b;
         }
         return p - lr * d;
@@ -369,16 +369,16 @@ final class ScalarKernels implements KernelProvider {
             d += weightDecay * p;
         }
         double v = alpha * squareAvg[i] + (1 - alpha) * d * d;
-        squareAvg[i] = (float) v;
+        squareAvg[i] = flush(v);
         if (gradAvg != null) {
             double mean = alpha * gradAvg[i] + (1 - alpha) * d;
-            gradAvg[i] = (float) mean;
+            gradAvg[i] = flush(mean);
             v -= mean * mean;
         }
         double step = d / (Math.sqrt(v) + eps);
         if (buffer != null) {
             step += momentum * buffer[i];
-            buffer[i] = (float) step;
+            buffer[i] = flush(step);
         }
         return p - lr * step;
     }
@@ -422,8 +422,8 @@ final class ScalarKernels implements KernelProvider {
         double d = (maximize ? -gradient : gradient) + l2 * p;
         double mi = beta1 * m[i] + (1 - beta1) * d;
         double vi = beta2 * v[i] + (1 - beta2) * d * d;
-        m[i] = (float) mi;
-        v[i] = (float) vi;
+        m[i] = flush(mi);
+        v[i] = flush(vi);
         return p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
     }
 

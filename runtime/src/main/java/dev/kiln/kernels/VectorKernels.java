@@ -2274,16 +2274,16 @@ final class VectorKernels implements KernelProvider {
             if (weightDecay != 0) {
                 d = d.add(p.mul(decay));
             }
-            FloatVector v = FloatVector.fromArray(FS, squareAvg, i).mul(a).add(d.mul(d).mul(rest));
+            FloatVector v = flush(FloatVector.fromArray(FS, squareAvg, i).mul(a).add(d.mul(d).mul(rest)));
             v.intoArray(squareAvg, i);
             if (gradAvg != null) {
-                FloatVector mean = FloatVector.fromArray(FS, gradAvg, i).mul(a).add(d.mul(rest));
+                FloatVector mean = flush(FloatVector.fromArray(FS, gradAvg, i).mul(a).add(d.mul(rest)));
                 mean.intoArray(gradAvg, i);
                 v = v.sub(mean.mul(mean));
             }
             FloatVector step = d.div(v.sqrt().add(e));
             if (buffer != null) {
-                step = FloatVector.fromArray(FS, buffer, i).mul(mu).add(step);
+                step = flush(FloatVector.fromArray(FS, buffer, i).mul(mu).add(step));
                 step.intoArray(buffer, i);
             }
             p.sub(step.mul(rate)).intoArray(theta, thetaAt + i);
@@ -2349,7 +2349,7 @@ final class VectorKernels implements KernelProvider {
                 d = d.add(p.mul(decay));
             }
             if (momentum != 0) {
-                FloatVector b = firstStep ? d : FloatVector.fromArray(FS, buffer, i).mul(mu).add(d.mul(keep));
+                FloatVector b = flush(firstStep ? d : FloatVector.fromArray(FS, buffer, i).mul(mu).add(d.mul(keep)));
                 b.intoArray(buffer, i);
                 d = nesterov ? d.add(b.mul(mu)) : b;
             }
@@ -2381,8 +2381,8 @@ final class VectorKernels implements KernelProvider {
             if (l2 != 0) {
                 d = d.add(p.mul(decay));
             }
-            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(b1).add(d.mul(c1));
-            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(b2).add(d.mul(d).mul(c2));
+            FloatVector mi = flush(FloatVector.fromArray(FS, m, i).mul(b1).add(d.mul(c1)));
+            FloatVector vi = flush(FloatVector.fromArray(FS, v, i).mul(b2).add(d.mul(d).mul(c2)));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             p.sub(mi.mul(stepBc2).div(vi.sqrt().add(epsBc2))).intoArray(theta, thetaAt + i);

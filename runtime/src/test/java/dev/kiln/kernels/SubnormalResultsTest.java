@@ -204,6 +204,46 @@ class SubnormalResultsTest {
         }
     }
 
+    /**
+     * Running averages just above the smallest normal, and gradients that are zero (a dead unit) or
+     * ordinary: a step's decay takes the first below it, and the state stored must be zero there, not
+     * subnormal, while the ordinary elements keep normal state.
+     */
+    @Test
+    void optimizerStepsFlushTheRunningAveragesTheyStore() {
+        int n = 37;
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            float[] g = new float[n];
+            for (int i = 0; i < n; i += 3) {
+                g[i] = 0.5f;
+            }
+            double[] expectedState = new double[n];
+            for (int i = 0; i < n; i++) {
+                expectedState[i] = g[i] == 0 ? 0 : 1;
+            }
+            float[] buffer = state(n);
+            provider.sgd(new float[n], 0, g, 0, buffer, n, 0.1, 0.9, 0, 0, false, false, false);
+            assertFlushed(provider.name() + " sgd momentum buffer", buffer, expectedState);
+            float[] squareAvg = state(n), gradAvg = state(n);
+            buffer = state(n);
+            provider.rmsprop(new float[n], 0, g, 0, squareAvg, gradAvg, buffer, n, 0.01, 0.9, 1e-8, 0, 0.9, false);
+            assertFlushed(provider.name() + " rmsprop square average", squareAvg, expectedState);
+            assertFlushed(provider.name() + " rmsprop gradient average", gradAvg, expectedState);
+            assertFlushed(provider.name() + " rmsprop momentum buffer", buffer, null);
+            float[] m = state(n), v = state(n);
+            provider.adam(new float[n], 0, g, 0, m, v, n, 0.9, 0.999, 1e-3, 1, 1e-8, 0, 1, false);
+            assertFlushed(provider.name() + " adam first moment", m, expectedState);
+            assertFlushed(provider.name() + " adam second moment", v, expectedState);
+        }
+    }
+
+    /** n running averages of 1.176e-38: normal, and subnormal once multiplied by a decay of 0.999 or less. */
+    private static float[] state(int n) {
+        float[] s = new float[n];
+        java.util.Arrays.fill(s, 1.176e-38f);
+        return s;
+    }
+
     @Test
     void aFlushedValueIsAPositiveZeroAndEveryOtherValueIsKept() {
         assertThat(ScalarKernels.flush(Float.MIN_VALUE)).isEqualTo(0f);
