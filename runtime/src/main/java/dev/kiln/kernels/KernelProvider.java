@@ -35,10 +35,21 @@ package dev.kiln.kernels;
  * gradient stays zero (the weights of a dead ReLU unit) an average decays geometrically through the
  * subnormal range, and every step multiplies the subnormals again. After 1,500 steps of the MLP
  * benchmark 98,000 of its first layer's 401,408 Adam averages were subnormal, and Adam's step took
- * 1.4 ms instead of 0.3. Parameters themselves are stored as computed. Float64 kernels and the other
- * float32 kernels keep subnormals.
+ * 1.4 ms instead of 0.3. The optimizers' own loops (float32 Adam with amsgrad, which no kernel
+ * runs) store their averages the same way, through {@link #flushSubnormal}. Parameters themselves
+ * are stored as computed. Float64 kernels and the other float32 kernels keep subnormals.
  */
 public interface KernelProvider {
+
+    /**
+     * v rounded to float, or zero where that is subnormal (below {@link Float#MIN_NORMAL} in
+     * magnitude): what the float32 kernels store where the interface description says they flush
+     * subnormal results, for code outside the kernels that stores such values itself (an
+     * optimizer's generic loop). NaN stays NaN.
+     */
+    static float flushSubnormal(double v) {
+        return ScalarKernels.flush(v);
+    }
 
     /** A short name for logs and benchmarks: {@code "scalar"} or {@code "vector"}. */
     String name();

@@ -139,11 +139,11 @@ public final class Adam extends Optimizer {
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, l2);
             double m = beta1 * FusedUpdate.get(expAvg, i) + (1 - beta1) * d;
             double v = beta2 * FusedUpdate.get(expAvgSq, i) + (1 - beta2) * d * d;
-            FusedUpdate.set(expAvg, i, m);
-            FusedUpdate.set(expAvgSq, i, v);
+            FusedUpdate.setAverage(expAvg, i, m);
+            FusedUpdate.setAverage(expAvgSq, i, v);
             if (amsgrad) {
                 v = Math.max(FusedUpdate.get(maxExpAvgSq, i), v);
-                FusedUpdate.set(maxExpAvgSq, i, v);
+                FusedUpdate.setAverage(maxExpAvgSq, i, v);
             }
             FusedUpdate.set(theta, thetaAt + i, p - stepSize * m / (Math.sqrt(v) / biasCorrection2Sqrt + eps));
         }

@@ -210,4 +210,18 @@ final class FusedUpdate {
             ((double[]) array)[i] = value;
         }
     }
+
+    /**
+     * As {@link #set}, for a running average (a momentum buffer, an average of the gradient or of
+     * its square): into a {@code float[]}, zero where the rounded value is subnormal, as the
+     * providers' optimizer kernels store it (an average that only decays would otherwise sink
+     * through the subnormal range, slowing every step that reads it; see {@link KernelProvider}).
+     */
+    static void setAverage(Object array, int i, double value) {
+        if (array instanceof float[] floats) {
+            floats[i] = KernelProvider.flushSubnormal(value);
+        } else {
+            ((double[]) array)[i] = value;
+        }
+    }
 }

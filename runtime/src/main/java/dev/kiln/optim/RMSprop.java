@@ -131,16 +131,16 @@ public final class RMSprop extends Optimizer {
             double p = FusedUpdate.get(theta, thetaAt + i);
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
             double v = alpha * FusedUpdate.get(squareAvg, i) + (1 - alpha) * d * d;
-            FusedUpdate.set(squareAvg, i, v);
+            FusedUpdate.setAverage(squareAvg, i, v);
             if (centered) {
                 double mean = alpha * FusedUpdate.get(gradAvg, i) + (1 - alpha) * d;
-                FusedUpdate.set(gradAvg, i, mean);
+                FusedUpdate.setAverage(gradAvg, i, mean);
                 v -= mean * mean;
             }
             double step = d / (Math.sqrt(v) + eps);
             if (momentum > 0) {
                 step += momentum * FusedUpdate.get(buffer, i);
-                FusedUpdate.set(buffer, i, step);
+                FusedUpdate.setAverage(buffer, i, step);
             }
             FusedUpdate.set(theta, thetaAt + i, p - lr * step);
         }

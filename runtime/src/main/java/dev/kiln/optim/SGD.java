@@ -123,7 +123,7 @@ public final class SGD extends Optimizer {
             double d = FusedUpdate.gradient(FusedUpdate.get(g, gAt + i), p, maximize, weightDecay);
             if (momentum != 0) {
                 double b = firstStep ? d : momentum * FusedUpdate.get(buffer, i) + (1 - dampening) * d;
-                FusedUpdate.set(buffer, i, b);
+                FusedUpdate.setAverage(buffer, i, b);
                 d = nesterov ? d + momentum * b : b;
             }
             FusedUpdate.set(theta, thetaAt + i, p - lr * d);

@@ -157,6 +157,32 @@ class AdamTest {
         }
     }
 
+    /**
+     * Float32 amsgrad runs Adam's generic loop rather than a provider kernel, and stores its averages
+     * as the kernels do: where a gradient stays zero, m and v halve each step (betas 0.5), and after
+     * 130 steps 0.5^131 would be subnormal in float; they are stored as zero instead. The other
+     * element keeps a gradient of 1 and normal averages.
+     */
+    @Test
+    void float32AmsgradFlushesAveragesThatWouldBeSubnormal() {
+        Parameter p = new Parameter(Tensor.of(1f, 1f));
+        Adam adam = Adam.builder(List.of(p)).lr(1e-3).betas(0.5, 0.5).amsgrad(true).build();
+        p.setGrad(Tensor.of(1f, 1f));
+        adam.step();
+        for (int t = 0; t < 130; t++) {
+            p.setGrad(Tensor.of(0f, 1f));
+            adam.step();
+        }
+        Map<String, Tensor> state = adam.stateDict().state().get(0);
+        for (String name : List.of("exp_avg", "exp_avg_sq")) {
+            float[] values = state.get(name).toFloatArray();
+            assertThat(state.get(name).dtype()).isEqualTo(DType.FLOAT32);
+            assertThat(values[0]).as("%s of the element whose gradient stayed zero", name).isEqualTo(0f);
+            assertThat(values[1]).as("%s of the element with gradient 1", name).isGreaterThan(0.5f);
+        }
+        assertThat(state.get("max_exp_avg_sq").toFloatArray()).containsExactly(0.5f, 1f);
+    }
+
     @Test
     void stateHoldsStepAndMoments() {
         Parameter p = param(THETA0);
