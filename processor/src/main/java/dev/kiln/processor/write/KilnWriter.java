@@ -1175,12 +1175,24 @@ public final class KilnWriter {
             Fusion.Block block = blocks.get(b);
             String source = block.to() == last ? names.get("gradOut") : grad(block.to());
             if (mode == Mode.STEP && t == Precision.FLOAT32 && throughActivation(blocks, b)) {
-                Fusion.Dense d = (Fusion.Dense) block;
-                denseBackward(m, d, source, t, mode, true, false);
-                activationBackward(m, d, (Fusion.Vectorised) blocks.get(b - 1), (Fusion.Dense) blocks.get(b - 2),
-                        source);
-                denseBackward(m, (Fusion.Dense) blocks.get(b - 2), grad(blocks.get(b - 2).to()), t, mode, false, true);
-                b -= 2;
+                denseBackward(m, (Fusion.Dense) block, source, t, mode, true, false);
+                // down a chain of such layers (Linear, activation, Linear, activation, ...), each
+                // activation's derivative and the bias gradient of the layer before it in one pass
+                int at = b;
+                String g = source;
+                while (true) {
+                    Fusion.Dense before = (Fusion.Dense) blocks.get(at - 2);
+                    activationBackward(m, (Fusion.Dense) blocks.get(at), (Fusion.Vectorised) blocks.get(at - 1), before,
+                            g);
+                    at -= 2;
+                    g = grad(before.to());
+                    boolean chained = throughActivation(blocks, at);
+                    denseBackward(m, before, g, t, mode, false, !chained);
+                    if (!chained) {
+                        break;
+                    }
+                }
+                b = at;
                 continue;
             }
             switch (block) {
