@@ -17,7 +17,7 @@ class GemmThreadsTest {
 
     /** m, n, k of products cut by columns and by rows, with ragged last parts (split whatever their size). */
     static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}, {40, 65, 300},
-            {30, 1, 200}, {301, 5, 77}};
+            {30, 1, 200}, {301, 5, 77}, {580, 600, 40}};
 
     @Test
     void sgemmGivesTheSameBitsForEveryThreadCount() {
@@ -72,6 +72,19 @@ class GemmThreadsTest {
         assertThat(Gemm.Split.of(2, min, 256, 256, 512)).isNotNull();
         assertThat(Gemm.Split.of(2, min, 256, 512, 784)).isNotNull(); // the MLP's first layer
         assertThat(Gemm.Split.of(8, 0, 1, 1, 1 << 22)).as("nothing to split").isNull();
+    }
+
+    @Test
+    void raggedColumnsOverContiguousRowsOfBSplitByRows() {
+        long min = Gemm.PARALLEL_MIN_WORK;
+        // the MLP's first weight gradient, dY^T x: 784 = 12 x 64 + 16 columns, x row-major
+        assertThat(Gemm.Split.of(2, min, 512, 784, 256, true).byColumns()).isFalse();
+        assertThat(Gemm.Split.of(2, min, 512, 784, 256, true).start(1)).isEqualTo(258);
+        // B transposed (x W^T): copying all of it per part would cost more than the ragged columns
+        assertThat(Gemm.Split.of(2, min, 512, 784, 256, false).byColumns()).isTrue();
+        // whole granules of columns, or too few rows for each part
+        assertThat(Gemm.Split.of(2, min, 256, 512, 784, true).byColumns()).isTrue();
+        assertThat(Gemm.Split.of(2, min, 300, 784, 256, true).byColumns()).isTrue();
     }
 
     @Test
