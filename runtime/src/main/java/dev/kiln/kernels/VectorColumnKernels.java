@@ -104,6 +104,7 @@ final class VectorColumnKernels {
     static double crossEntropyColumns(float[] x, int classes, int n, long[] target, long ignoreIndex, float scale,
                                       float[] grad) {
         float[] lanes = LANES.get();
+        Samples samples = SAMPLES.get().of(n);
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector scaleVector = FloatVector.broadcast(FS, scale);
@@ -142,20 +143,57 @@ final class VectorColumnKernels {
                 picks = zero;
                 pending = 0;
             }
-            FloatVector inverse = scaleVector.div(sum);
-            for (int c = 0; c < classes; c++) {
-                FloatVector g = FloatVector.fromArray(FS, grad, c * n + j0, live).mul(inverse);
-                g = VectorKernels.flush(g.sub(scaleVector, cls.eq((float) c)));
-                zero.blend(g, counted).intoArray(grad, c * n + j0, live);
-            }
+            scaleVector.div(sum).intoArray(samples.inverses, j0);
+            cls.intoArray(samples.classes, j0);
             // the losses added lane-wise in float over BLOCK samples, each block's sum carried in double
             if ((j0 + L) % VectorRowKernels.BLOCK == 0) {
                 total += VectorRowKernels.laneSum(block, lanes);
                 block = zero;
             }
         }
+        crossEntropyColumnsGradient(classes, n, scaleVector, samples, grad);
         return total + VectorRowKernels.laneSum(block, lanes);
     }
+
+    /**
+     * The gradient of {@link #crossEntropyColumns} from the exponentials in grad: each times its
+     * sample's scale / sum, minus the scale at the target class, zero in samples not counted. A
+     * method of its own: in one with the loss, C2 reached its node limit for inlining before the end
+     * and ran these vector operations as plain Java, allocating each result (19 KB per three-class
+     * training step).
+     */
+    private static void crossEntropyColumnsGradient(int classes, int n, FloatVector scaleVector, Samples samples,
+                                                    float[] grad) {
+        FloatVector zero = FloatVector.zero(FS);
+        for (int j0 = 0; j0 < n; j0 += L) {
+            VectorMask<Float> live = FS.indexInRange(j0, n);
+            FloatVector cls = FloatVector.fromArray(FS, samples.classes, j0);
+            VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
+            FloatVector inverse = FloatVector.fromArray(FS, samples.inverses, j0);
+            for (int c = 0; c < classes; c++) {
+                FloatVector g = FloatVector.fromArray(FS, grad, c * n + j0, live).mul(inverse);
+                g = VectorKernels.flush(g.sub(zero.blend(scaleVector, cls.eq((float) c))));
+                zero.blend(g, counted).intoArray(grad, c * n + j0, live);
+            }
+        }
+    }
+
+    /** Per sample of {@link #crossEntropyColumns}, one thread's: scale / sum of exponentials, and the target (-1 when not counted). */
+    private static final class Samples {
+        float[] inverses = new float[0];
+        float[] classes = new float[0];
+
+        Samples of(int n) {
+            int size = (n + L - 1) / L * L;
+            if (inverses.length < size) {
+                inverses = new float[size];
+                classes = new float[size];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Samples> SAMPLES = ThreadLocal.withInitial(Samples::new);
 
     private static double log2(int classes) {
         return Math.log(Math.max(2, classes)) / Math.log(2);

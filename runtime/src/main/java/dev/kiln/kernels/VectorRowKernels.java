@@ -313,7 +313,7 @@ final class VectorRowKernels {
             FloatVector inverse = scaleVector.div(sum);
             for (int j = 0; j < cols; j++) {
                 FloatVector g = FloatVector.fromArray(FS, columns, j * L).mul(inverse);
-                g = VectorKernels.flush(g.sub(scaleVector, cls.eq((float) j)));
+                g = VectorKernels.flush(g.sub(zero.blend(scaleVector, cls.eq((float) j))));
                 zero.blend(g, counted).intoArray(grad, base + j, starts, 0, inRange);
             }
         }
