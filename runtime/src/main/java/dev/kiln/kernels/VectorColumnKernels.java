@@ -18,7 +18,7 @@ final class VectorColumnKernels {
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[16 * 16]);
     /** The last rows of {@link #addRowVectorUnaryTransposed}, zero-padded to a 16 x 16 block. */
     private static final ThreadLocal<float[]> PADDED = ThreadLocal.withInitial(() -> new float[16 * 16]);
-    /** The targets of L samples as floats, then the lanes of a loss sum: {@link #crossEntropyColumns}. */
+    /** The lanes of a loss sum on their way into a double: {@link #crossEntropyColumns}. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
 
     private VectorColumnKernels() {}
@@ -105,6 +105,11 @@ final class VectorColumnKernels {
                                       float[] grad) {
         float[] lanes = LANES.get();
         Samples samples = SAMPLES.get().of(n);
+        // the targets as floats, -1 for a sample not counted and past n: read as vectors below
+        for (int i = 0, size = (n + L - 1) / L * L; i < size; i++) {
+            long t = i < n ? target[i] : ignoreIndex;
+            samples.classes[i] = t == ignoreIndex ? -1f : t;
+        }
         FloatVector zero = FloatVector.zero(FS);
         FloatVector one = FloatVector.broadcast(FS, 1f);
         FloatVector scaleVector = FloatVector.broadcast(FS, scale);
@@ -117,7 +122,7 @@ final class VectorColumnKernels {
         double total = 0;
         for (int j0 = 0; j0 < n; j0 += L) {
             VectorMask<Float> live = FS.indexInRange(j0, n);
-            FloatVector cls = VectorRowKernels.classes(target, j0, Math.min(L, n - j0), ignoreIndex, lanes);
+            FloatVector cls = FloatVector.fromArray(FS, samples.classes, j0);
             VectorMask<Float> counted = cls.compare(VectorOperators.GE, 0f);
             FloatVector max = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
             for (int c = 0; c < classes; c++) {
@@ -144,7 +149,6 @@ final class VectorColumnKernels {
                 pending = 0;
             }
             scaleVector.div(sum).intoArray(samples.inverses, j0);
-            cls.intoArray(samples.classes, j0);
             // the losses added lane-wise in float over BLOCK samples, each block's sum carried in double
             if ((j0 + L) % VectorRowKernels.BLOCK == 0) {
                 total += VectorRowKernels.laneSum(block, lanes);
