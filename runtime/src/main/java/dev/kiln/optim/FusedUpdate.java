@@ -221,7 +221,7 @@ final class FusedUpdate {
         if (array instanceof float[] floats) {
             floats[i] = KernelProvider.flushSubnormal(value);
         } else {
-            ((double[]) array)[i] = value;
+            set(array, i, value);
         }
     }
 }
