@@ -243,6 +243,17 @@ final class ScalarKernels implements KernelProvider {
         return Math.abs(f) < Float.MIN_NORMAL ? 0f : f;
     }
 
+    /**
+     * An optimizer's update before its divisor, scale x (the learning rate times the step's
+     * numerator), or zero where that is below {@link Float#MIN_NORMAL} in magnitude: the product a
+     * float32 CPU in flush-to-zero mode computes, and what the vector kernels compute (see
+     * {@code VectorKernels.scaled}). NaN stays NaN.
+     */
+    static double scaledStep(double x, double scale) {
+        double step = scale * x;
+        return Math.abs(step) < Float.MIN_NORMAL ? 0 : step;
+    }
+
     static void requireFromOutput(UnaryFunction f) {
         if (!f.derivativeFromOutput()) {
             throw new IllegalArgumentException("unaryBackward: " + f + "'s derivative is not a function of its output");
@@ -347,7 +358,7 @@ final class ScalarKernels implements KernelProvider {
             buffer[i] = flush(b);
             d = nesterov ? d + momentum * b : b;
         }
-        return p - lr * d;
+        return p - scaledStep(d, lr);
     }
 
     @Override
@@ -380,7 +391,7 @@ final class ScalarKernels implements KernelProvider {
             step += momentum * buffer[i];
             buffer[i] = flush(step);
         }
-        return p - lr * step;
+        return p - scaledStep(step, lr);
     }
 
     @Override
@@ -401,7 +412,7 @@ final class ScalarKernels implements KernelProvider {
         }
         double s = sum[i] + d * d;
         sum[i] = (float) s;
-        return p - lr * d / (Math.sqrt(s) + eps);
+        return p - scaledStep(d, lr) / (Math.sqrt(s) + eps);
     }
 
     @Override
@@ -424,7 +435,7 @@ final class ScalarKernels implements KernelProvider {
         double vi = beta2 * v[i] + (1 - beta2) * d * d;
         m[i] = flush(mi);
         v[i] = flush(vi);
-        return p - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
+        return p - scaledStep(mi, stepSize) / (Math.sqrt(vi) / bc2Sqrt + eps);
     }
 
     // ---------------------------------------------------------------------------------------------

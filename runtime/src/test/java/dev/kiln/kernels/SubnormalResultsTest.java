@@ -237,6 +237,52 @@ class SubnormalResultsTest {
         }
     }
 
+    /**
+     * Parameters at zero, so that any update shows: in the first of each three elements the update's
+     * numerator times the learning rate is subnormal (a gradient of 1e-36, or an average of 2.4e-38
+     * that a zero gradient decays), so the parameter stays exactly zero as under flush-to-zero; in
+     * the others it is normal (a gradient of 1e-20, an average of 1e-20) and the parameter moves.
+     */
+    @Test
+    void optimizerStepsFlushAnUpdateWhoseProductWithTheLearningRateIsSubnormal() {
+        int n = 37;
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            float[] tiny = new float[n], average = new float[n];
+            for (int i = 0; i < n; i++) {
+                tiny[i] = i % 3 == 0 ? 1e-36f : 1e-20f;
+                average[i] = i % 3 == 0 ? 2.4e-38f : 1e-20f;
+            }
+            float[] theta = new float[n];
+            provider.sgd(theta, 0, tiny, 0, null, n, 1e-3, 0, 0, 0, false, false, false);
+            assertUpdatedWhereNormal(provider.name() + " sgd", theta);
+            theta = new float[n];
+            provider.sgd(theta, 0, new float[n], 0, average.clone(), n, 1e-3, 0.9, 0, 0, false, false, false);
+            assertUpdatedWhereNormal(provider.name() + " sgd with momentum", theta);
+            theta = new float[n];
+            provider.rmsprop(theta, 0, new float[n], 0, new float[n], null, average.clone(), n, 1e-3, 0.99, 1e-8, 0,
+                    0.9, false);
+            assertUpdatedWhereNormal(provider.name() + " rmsprop with momentum", theta);
+            theta = new float[n];
+            provider.adagrad(theta, 0, tiny, 0, new float[n], n, 1e-3, 1e-10, 0, false);
+            assertUpdatedWhereNormal(provider.name() + " adagrad", theta);
+            theta = new float[n];
+            provider.adam(theta, 0, new float[n], 0, average.clone(), new float[n], n, 0.9, 0.999, 1e-3, 1, 1e-8, 0, 1,
+                    false);
+            assertUpdatedWhereNormal(provider.name() + " adam", theta);
+        }
+    }
+
+    private static void assertUpdatedWhereNormal(String what, float[] theta) {
+        for (int i = 0; i < theta.length; i++) {
+            if (i % 3 == 0 && Float.floatToRawIntBits(theta[i]) != 0) {
+                fail(what + ": element " + i + " is " + theta[i] + ", expected +0: its update is subnormal");
+            }
+            if (i % 3 != 0 && !(Math.abs(theta[i]) >= SMALLEST_NORMAL)) {
+                fail(what + ": element " + i + " is " + theta[i] + ", expected a normal update");
+            }
+        }
+    }
+
     /** n running averages of 1.176e-38: normal, and subnormal once multiplied by a decay of 0.999 or less. */
     private static float[] state(int n) {
         float[] s = new float[n];
