@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * <p>A kernel splits its work into parts only when it is large enough to pay for handing parts to
  * other threads (see {@link Gemm}); small operations always run on the calling thread alone. A part
  * never waits for another, so parts submitted by several callers at once cannot deadlock, and a
- * kernel called from one of the pool's own threads runs all its parts there.
+ * kernel called from one of the pool's own threads, or while another call's parts are on the pool,
+ * runs whole on its own thread ({@link #available}).
  *
  * <p>Each pool thread has a slot for its parts of the current call rather than a shared queue, and
  * both sides poll briefly ({@link #SPIN_NANOS}) before parking: the caller for its parts to finish,
@@ -33,6 +34,20 @@ public final class Threads {
     /** How many threads a kernel may use, the calling one included: at first, every available processor. */
     public static int count() {
         return count;
+    }
+
+    /**
+     * How many threads a kernel called now, on this thread, can use: {@link #count()}, or 1 on a pool
+     * thread and while another call's parts are on the pool, where its parts would all run on this
+     * thread anyway ({@link #run}). A kernel then runs whole rather than in parts one after the
+     * other: a product cut into parts packs its shared operand once per part.
+     */
+    static int available() {
+        int threads = count;
+        if (threads < 2 || Thread.currentThread() instanceof Worker || Pool.BUSY.get()) {
+            return 1;
+        }
+        return threads;
     }
 
     /**

@@ -2305,7 +2305,7 @@ final class VectorKernels implements KernelProvider {
 
     /** Into how many parts a pass over n elements is split: one below {@link #PARALLEL_MIN_ELEMENTS} per thread. */
     private static int elementwiseParts(int n) {
-        return Math.max(1, Math.min(Threads.count(), n / PARALLEL_MIN_ELEMENTS));
+        return Math.max(1, Math.min(Threads.available(), n / PARALLEL_MIN_ELEMENTS));
     }
 
     /** The first element of part t of n elements cut into parts of whole vectors; {@code partStart(parts)} is n. */

@@ -137,6 +137,38 @@ class GemmThreadsTest {
     }
 
     /**
+     * Two products' worth of work side by side: on two threads with enough work, here on the caller
+     * and there on a pool thread, where a kernel runs whole (one thread available); with too little
+     * work, one thread or three, there and then here, in order, on the caller.
+     */
+    @Test
+    void sideBySideRunsTwoPiecesOnTheirOwnThreadsOnlyOnTwoThreadsAndForEnoughWork() {
+        long minWork = 1L << 20;
+        int m = 64, n = 64, k = 128; // m n k = minWork / 2
+        if (Threads.PROCESSORS >= 2) {
+            List<String> ran = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread caller = Thread.currentThread();
+            Gemm.sideBySide(2, minWork, m, n, k,
+                    () -> ran.add("there " + (Thread.currentThread() != caller) + " " + Threads.available()),
+                    () -> ran.add("here " + (Thread.currentThread() == caller) + " " + Threads.available()));
+            assertThat(ran).containsExactlyInAnyOrder("there true 1", "here true 1");
+            assertThat(Threads.available()).isEqualTo(Threads.count());
+        }
+        for (int[] threadsAndK : new int[][] {{2, k - 1}, {1, k}, {3, k}}) {
+            List<String> ran = new ArrayList<>();
+            Thread caller = Thread.currentThread();
+            Gemm.sideBySide(threadsAndK[0], minWork, m, n, threadsAndK[1],
+                    () -> ran.add("there " + (Thread.currentThread() == caller)),
+                    () -> ran.add("here " + (Thread.currentThread() == caller)));
+            assertThat(ran).as("%d threads, k = %d", threadsAndK[0], threadsAndK[1])
+                    .containsExactly("there true", "here true");
+        }
+        assertThatThrownBy(() -> Gemm.sideBySide(2, minWork, m, n, k, () -> {
+            throw new IllegalStateException("there failed");
+        }, () -> {})).isInstanceOf(IllegalStateException.class).hasMessage("there failed");
+    }
+
+    /**
      * Callers on several threads at once, back to back (so the pool is polling, not parked), each
      * with more parts than the pool has threads: every call runs each of its parts exactly once and
      * returns only after all of them.

@@ -43,6 +43,7 @@ import dev.kiln.optim.SGD;
 import dev.kiln.optim.TrainingStep;
 import java.util.Map;
 import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,6 +149,46 @@ class FusedTrainingStepTest {
         stepSideBySide(eager, compiled, new CrossEntropyLoss(),
                 m -> SGD.builder(m.parameters()).lr(0.1).momentum(0.9).build(),
                 Tensor.randn(g, 50, 20), classes(g, 50, 3), 4, 1e-5);
+    }
+
+    /**
+     * A layer whose weight gradient and input gradient (256 x 256 x 256 each) are large enough to run
+     * side by side on two threads: the same bits as on one thread after three Adam steps, and the
+     * eager step's results.
+     */
+    @Test
+    void productsSideBySideOnTwoThreadsGiveTheBitsOfOneThread() {
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
+                "one processor: no second thread to run a product on");
+        Generator g = new Generator(11);
+        RegressionNet eager = new RegressionNet(128, 256, 256);
+        Tensor x = Tensor.randn(g, 256, 128), y = Tensor.randn(g, 256, 256);
+        int before = Kiln.numThreads();
+        try {
+            Map<String, float[]> one = new java.util.TreeMap<>();
+            for (int threads : new int[] {1, 2}) {
+                Kiln.setNumThreads(threads);
+                RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(128, 256, 256));
+                TrainingStep step = TrainingStep.of(compiled, new MSELoss(), new Adam(compiled.parameters(), 1e-3));
+                for (int i = 0; i < 3; i++) {
+                    step.step(x, y);
+                }
+                for (Map.Entry<String, Parameter> p : compiled.namedParameters().entrySet()) {
+                    float[] value = p.getValue().toFloatArray(), grad = p.getValue().grad().toFloatArray();
+                    if (threads == 1) {
+                        one.put(p.getKey(), value);
+                        one.put(p.getKey() + ".grad", grad);
+                    } else {
+                        assertThat(value).as(p.getKey() + " on two threads").isEqualTo(one.get(p.getKey()));
+                        assertThat(grad).as(p.getKey() + ".grad on two threads").isEqualTo(one.get(p.getKey() + ".grad"));
+                    }
+                }
+            }
+            RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(128, 256, 256));
+            stepSideBySide(eager, compiled, new MSELoss(), m -> new Adam(m.parameters(), 1e-3), x, y, 2, 1e-5);
+        } finally {
+            Kiln.setNumThreads(before);
+        }
     }
 
     @Test

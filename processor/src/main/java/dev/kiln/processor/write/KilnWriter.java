@@ -1175,20 +1175,21 @@ public final class KilnWriter {
             Fusion.Block block = blocks.get(b);
             String source = block.to() == last ? names.get("gradOut") : grad(block.to());
             if (mode == Mode.STEP && t == Precision.FLOAT32 && throughActivation(blocks, b)) {
-                denseBackward(m, (Fusion.Dense) block, source, t, mode, true, false);
+                Fusion.Dense d = (Fusion.Dense) block;
+                // the bias's gradient here; the weight's goes side by side with the input's below
+                denseBackward(m, d, source, t, mode, false, true, false);
                 // down a chain of such layers (Linear, activation, Linear, activation, ...), each
                 // activation's derivative and the bias gradient of the layer before it in one pass
                 int at = b;
                 String g = source;
                 while (true) {
                     Fusion.Dense before = (Fusion.Dense) blocks.get(at - 2);
-                    activationBackward(m, (Fusion.Dense) blocks.get(at), (Fusion.Vectorised) blocks.get(at - 1), before,
-                            g);
+                    linkBackward(m, d, (Fusion.Vectorised) blocks.get(at - 1), before, g, t, mode);
                     at -= 2;
+                    d = before;
                     g = grad(before.to());
-                    boolean chained = throughActivation(blocks, at);
-                    denseBackward(m, before, g, t, mode, false, !chained);
-                    if (!chained) {
+                    if (!throughActivation(blocks, at)) {
+                        denseBackward(m, before, g, t, mode, true, false, true);
                         break;
                     }
                 }
@@ -1198,7 +1199,7 @@ public final class KilnWriter {
             switch (block) {
                 case Fusion.Elementwise e -> elementwiseBackward(m, e, source, t, mode);
                 case Fusion.Vectorised v -> elementwiseBackward(m, v, source, t, mode);
-                case Fusion.Dense d -> denseBackward(m, d, source, t, mode, true, true);
+                case Fusion.Dense d -> denseBackward(m, d, source, t, mode, true, true, true);
                 case Fusion.RowSoftmax s -> softmaxBackward(m, s, source, t, mode);
                 case Fusion.Reduction r -> reductionBackward(m, r, source, t, mode);
                 case Fusion.Restart r -> restartBackward(m, r, source, t);
@@ -1225,33 +1226,51 @@ public final class KilnWriter {
     }
 
     /**
+     * One link of a chain of layers, layer d after activation v after layer {@code before}: d's
+     * weight gradient, and side by side with it ({@code Gemm.sideBySide}: on two threads, each
+     * product on one) d's input gradient through v's derivative with {@code before}'s bias gradient
+     * ({@link #activationBackward}). The two products have the same size, out x in x n.
+     */
+    private void linkBackward(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v, Fusion.Dense before,
+                              String g, Precision t, Mode mode) {
+        int s = d.from();
+        String bias = names.get("bias" + before.from());
+        m.addCode(line(v.function()));
+        m.addStatement("float[] $N = $N.requiresGrad() ? $T.gradFloats($N) : null", names.get("biasGrad" + before.from()),
+                bias, COMPILED, bias);
+        m.addComment("the weight's gradient and the input's, products of one size: side by side on two threads")
+                .addCode("$T.sideBySide($N, $N, n, () -> {\n$>", GEMM, features(s + 1), features(s))
+                .addCode(line(d.linear()))
+                .addCode(weightGradient(d, g, t, mode))
+                .addCode("$<}, () -> {\n$>")
+                .addCode(activationBackward(d, v, before, g))
+                .addCode("$<});\n");
+    }
+
+    /**
      * Layer d's input gradient {@code g W} through activation v's derivative, and the bias gradient
      * of layer {@code before}: for one output (a regression head) one pass of an outer product,
      * the derivative and the column sums; otherwise the GEMM, then one pass of the derivative and
      * the sums.
      */
-    private void activationBackward(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v, Fusion.Dense before,
-                                    String g) {
+    private CodeBlock activationBackward(Fusion.Dense d, Fusion.Vectorised v, Fusion.Dense before, String g) {
         int s = d.from();
         String in = features(s), out = features(s + 1);
         String function = v.function().kind().unaryFunction();
-        String bias = names.get("bias" + before.from());
-        m.addCode(line(v.function()));
-        m.addStatement("float[] $N = $N.requiresGrad() ? $T.gradFloats($N) : null", names.get("biasGrad" + before.from()),
-                bias, COMPILED, bias);
-        m.beginControlFlow("if ($N == 1)", out)
-                .addComment("one output: the gradient of the layer's input g W through the activation's derivative,")
-                .addComment("and the bias gradient before the activation, in one pass")
+        return CodeBlock.builder().beginControlFlow("if ($N == 1)", out)
+                .add("// one output: the gradient of the layer's input g W through the activation's derivative,\n")
+                .add("// and the bias gradient before the activation, in one pass\n")
                 .addStatement("$T.outerActivationBackward($T.$L, $N, $N, $N, $N, n, $N, $N)", COMPILED, UNARY_FUNCTION,
                         function, g, names.get("weightData" + s), value(v.to()), grad(v.from()), in,
                         names.get("biasGrad" + before.from()))
                 .nextControlFlow("else")
-                .addComment("the gradient of the layer's input = g W, then the activation's derivative and the")
-                .addComment("bias gradient before the activation in one pass")
-                .addCode(inputGradient(d, g, grad(v.to())))
+                .add("// the gradient of the layer's input = g W, then the activation's derivative and the\n")
+                .add("// bias gradient before the activation in one pass\n")
+                .add(inputGradient(d, g, grad(v.to())))
                 .addStatement("$T.activationBackward($T.$L, $N, $N, $N, n, $N, $N)", COMPILED, UNARY_FUNCTION, function,
                         value(v.to()), grad(v.to()), grad(v.from()), in, names.get("biasGrad" + before.from()))
-                .endControlFlow();
+                .endControlFlow()
+                .build();
     }
 
     /**
@@ -1346,12 +1365,12 @@ public final class KilnWriter {
     }
 
     /**
-     * Layer d's backward from its output's gradient: its weight's gradient, its bias's gradient
-     * unless {@code !withBias}, and its input's gradient unless {@code !withInput} (which the caller
-     * then computes).
+     * Layer d's backward from its output's gradient: its weight's gradient unless {@code !withWeight},
+     * its bias's gradient unless {@code !withBias}, and its input's gradient unless {@code !withInput}
+     * (the caller computes what is left out).
      */
     private void denseBackward(MethodSpec.Builder m, Fusion.Dense d, String source, Precision t, Mode mode,
-                               boolean withBias, boolean withInput) {
+                               boolean withWeight, boolean withBias, boolean withInput) {
         int s = d.from();
         String in = features(s), out = features(s + 1);
         String g = source;
@@ -1370,27 +1389,10 @@ public final class KilnWriter {
             g = grad(d.to());
         }
         m.addCode(line(d.linear()));
-        int w = weightIndex.get(s);
-        String weight = weight(s);
         boolean rows = d.linear().weight().outputsAreRows();
-        m.beginControlFlow("if ($L)", needsGrad(w, weight, mode))
-                .addComment(rows ? "dW = g^T input" : "dW = input^T g");
-        if (mode == Mode.STEP) {
-            m.addStatement("$T dW = $T.$L($N)", t.array, COMPILED, t.gradArray, weight);
-        } else {
-            m.addStatement("$T dW = new $T[$N * $N]", t.array, t.element, out, in);
+        if (withWeight) {
+            m.addCode(weightGradient(d, g, t, mode));
         }
-        if (rows) {
-            m.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, out, in, g, out, value(s),
-                    in);
-        } else {
-            m.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, in, out, value(s), in, g,
-                    out);
-        }
-        if (mode == Mode.NODE) {
-            m.addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, rows ? out : in, rows ? in : out);
-        }
-        m.endControlFlow();
         if (d.linear().bias() && withBias) {
             int b = biasIndex.get(s);
             String bias = names.get("bias" + s);
@@ -1425,6 +1427,33 @@ public final class KilnWriter {
                     : "the gradient of the product's input = g W^T");
             m.addCode(inputGradient(d, g, grad(s)));
         }
+    }
+
+    /** Layer d's weight gradient from its output's gradient g, where it is wanted. */
+    private CodeBlock weightGradient(Fusion.Dense d, String g, Precision t, Mode mode) {
+        int s = d.from();
+        String in = features(s), out = features(s + 1);
+        int w = weightIndex.get(s);
+        String weight = weight(s);
+        boolean rows = d.linear().weight().outputsAreRows();
+        CodeBlock.Builder c = CodeBlock.builder().beginControlFlow("if ($L)", needsGrad(w, weight, mode))
+                .add("// $L\n", rows ? "dW = g^T input" : "dW = input^T g");
+        if (mode == Mode.STEP) {
+            c.addStatement("$T dW = $T.$L($N)", t.array, COMPILED, t.gradArray, weight);
+        } else {
+            c.addStatement("$T dW = new $T[$N * $N]", t.array, t.element, out, in);
+        }
+        if (rows) {
+            c.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, out, in, g, out, value(s),
+                    in);
+        } else {
+            c.addStatement("$T.gemm($N, $N, n, $N, 0, 1, $N, $N, 0, $N, 1, dW, 0)", GEMM, in, out, value(s), in, g,
+                    out);
+        }
+        if (mode == Mode.NODE) {
+            c.addStatement("grads[$L] = $T.wrap(dW, $N, $N)", w, COMPILED, rows ? out : in, rows ? in : out);
+        }
+        return c.endControlFlow().build();
     }
 
     /** {@code target = g W} for a weight stored (out, in), {@code g W^T} for one stored (in, out). */
