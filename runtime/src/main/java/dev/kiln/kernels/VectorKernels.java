@@ -1222,8 +1222,9 @@ final class VectorKernels implements KernelProvider {
      * rows give six chains of multiply-adds, fewer than the FMA units' latency times their number
      * (4 x 2), so the six-row tile waits on them: over one L1-resident block of 128 steps it ran at
      * 69 GFLOP/s, against 143 for a full tile; this one runs at 117. dY W for 784 inputs (2.1% more
-     * work than for 768) took 2.0 to 2.8% longer than for 768 with it, 2.2 to 8.3% without. Each accumulator adds its
-     * products in the order of k, as in {@link #stileNarrow}, so the bits do not change.
+     * work than for 768) took 2.0 to 2.8% longer than for 768 with it, 2.2 to 8.3% without. Each
+     * accumulator adds its products in the order of k, as in {@link #stileNarrow}, so the bits do
+     * not change.
      */
     private static void stileNarrowTall(int kc, float[] a, int aBase, int sliverStride, float[] b, int bBase,
                                         float[] c, int cBase, int ldc, int nr, boolean accumulate, float[] scratch) {
