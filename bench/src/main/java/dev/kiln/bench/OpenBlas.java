@@ -45,7 +45,9 @@ final class OpenBlas {
                     FunctionDescriptor.ofVoid(i32));
         } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
             unavailable = "OpenBLAS is not available (" + library + ": " + e.getMessage() + "); install libopenblas0"
-                    + " or name the library with -jvmArgsAppend -D" + PROPERTY + "=/path/to/libopenblas.so";
+                    + " or name the library with -jvmArgsAppend \"--add-modules=jdk.incubator.vector"
+                    + " --enable-native-access=ALL-UNNAMED -D" + PROPERTY + "=/path/to/libopenblas.so\""
+                    + " (JMH's -jvmArgsAppend replaces the benchmarks' own JVM arguments)";
         }
         SGEMM = sgemm;
         SET_NUM_THREADS = threads;

@@ -250,6 +250,11 @@ class CompiledAgainstEagerPropertyTest {
         }
     }
 
+    /**
+     * Every element within {@code tolerance} of the largest expected magnitude, or of 0.01 where all
+     * are smaller: a bias gradient sums a column of the gradient, and where values near 0.3 cancel
+     * to 0.002 (4 rows), one rounding of an addend, 3e-8, is already 1.5e-5 of the sum.
+     */
     private static void assertClose(Tensor actual, Tensor expected, String what, double tolerance) {
         assertThat(actual.shape()).as(what).isEqualTo(expected.shape());
         double[] a = actual.contiguous().toDoubleArray();
@@ -259,7 +264,7 @@ class CompiledAgainstEagerPropertyTest {
             scale = Math.max(scale, Math.abs(e[i]));
             error = Math.max(error, Math.abs(a[i] - e[i]));
         }
-        assertThat(error).as(what).isLessThanOrEqualTo(tolerance * Math.max(scale, 1e-3));
+        assertThat(error).as(what).isLessThanOrEqualTo(tolerance * Math.max(scale, 1e-2));
     }
 
     /** Defines the classes javac wrote into the compilation's class output. */

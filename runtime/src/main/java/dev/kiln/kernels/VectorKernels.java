@@ -142,6 +142,11 @@ final class VectorKernels implements KernelProvider {
         float[] edge = new float[0];
         /** C^T of a product computed transposed, on its way to C (see {@link #sgemm}). */
         float[] transposed = new float[0];
+        /**
+         * C^T of a product computed transposed for its ragged columns (see {@link #sgemm}): apart
+         * from {@link #transposed}, which may be the output of the product that uses this one.
+         */
+        float[] raggedTransposed = new float[0];
         /** A row repeated over a whole number of vectors, for {@link #addNarrowRowVector}. */
         final float[] tiled = new float[L * L];
         /** A row repeated, one vector past its end, for {@link #addRowVectorUnary}. */
@@ -170,6 +175,10 @@ final class VectorKernels implements KernelProvider {
 
         float[] transposed(int size) {
             return transposed.length >= size ? transposed : (transposed = new float[size]);
+        }
+
+        float[] raggedTransposed(int size) {
+            return raggedTransposed.length >= size ? raggedTransposed : (raggedTransposed = new float[size]);
         }
 
         float[] edge(int size) {
@@ -263,6 +272,50 @@ final class VectorKernels implements KernelProvider {
             copyTransposed(t, m, n, c, cOff, ldc, buffers.scratch);
             return;
         }
+        if (n >= L && k >= TRANSPOSED_MIN_K && (long) m * n <= TRANSPOSED_MAX_SIZE && transposedTilesFewer(m, n)) {
+            // Ragged columns that waste many lanes of the tiles, rows that fill them (x W^T with 100
+            // outputs over a batch of 64: 112 lanes for 100 columns): computed as C^T = B^T A^T into
+            // a buffer, whose tiles run across m, then copied into C. 64 x 100 x 1000 took 143 us
+            // as C and 121 as C^T. Each output is the same chain of multiply-adds over k, so the
+            // bits do not change.
+            Buffers buffers = BUFFERS.get();
+            // whole blocks of L rows, so that copyTransposed can read 16 x 16 blocks
+            float[] t = buffers.raggedTransposed(roundUp(n, L) * m);
+            sgemmTiles(n, m, k, b, bOff, bCs, bRs, a, aOff, aCs, aRs, t, 0, m);
+            copyTransposed(t, m, n, c, cOff, ldc, buffers.scratch);
+            return;
+        }
+        sgemmTiles(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc);
+    }
+
+    /** The least depth for which {@link #transposedTilesFewer} may choose C^T: the copy into C must be small beside the product. */
+    static final int TRANSPOSED_MIN_K = 64;
+    /** The most elements of a C computed as C^T for its ragged columns: the buffer stays at most 1 MiB a thread. */
+    static final long TRANSPOSED_MAX_SIZE = 1L << 18;
+
+    /**
+     * Whether C^T (n rows, m columns) needs at most 90% of the tile lanes and rows that C needs: the
+     * columns of a product run in slivers of NR and a last one of whole vectors, its rows in tiles
+     * of MR and a last one of three or six rows.
+     */
+    static boolean transposedTilesFewer(int m, int n) {
+        return 10L * tileLanes(m) * tileRows(n) <= 9L * tileLanes(n) * tileRows(m);
+    }
+
+    private static int tileLanes(int columns) {
+        return roundUp(columns, L);
+    }
+
+    private static int tileRows(int rows) {
+        int last = rows % MR;
+        return rows - last + (last == 0 ? 0 : last <= MR / 2 ? MR / 2 : MR);
+    }
+
+    /** The tiled GEMM: sgemm once its special shapes are ruled out. */
+    private static void sgemmTiles(int m, int n, int k,
+                                   float[] a, int aOff, int aRs, int aCs,
+                                   float[] b, int bOff, int bRs, int bCs,
+                                   float[] c, int cOff, int ldc) {
         int kc = blockDepth(k, KC);
         if (m == 1 && n >= L && bCs == 1) {
             // one row, k in the tiles' blocks: the first stores C, later ones add to it
@@ -279,19 +332,28 @@ final class VectorKernels implements KernelProvider {
     }
 
     /**
-     * C (m x n, n < L, row stride ldc) from its transpose t (n rows of m): with 16 lanes, blocks of
-     * 16 x 16 through {@link #transpose16} into {@code block} and into C through a mask of n lanes
-     * (rows n to 15 of t are read and their lanes never stored); the rest element by element.
+     * C (m x n, row stride ldc) from its transpose t (n rows of m, then rows up to a multiple of L
+     * that are read and never stored): with 16 lanes, blocks of 16 x 16 through
+     * {@link #transpose16} into {@code block} and into C, the last block of columns through a mask
+     * of its lanes; the rows past the last whole block element by element.
      */
     private static void copyTransposed(float[] t, int m, int n, float[] c, int cOff, int ldc, float[] block) {
         int i0 = 0;
         if (L == TRANSPOSE_LANES) {
-            VectorMask<Float> lanes = FS.indexInRange(0, n);
+            int whole = n - n % L;
+            VectorMask<Float> lanes = FS.indexInRange(whole, n);
             // a masked store that may run past C's array sometimes compiles to a slow path
-            for (; i0 + L <= m && cOff + (i0 + L - 1) * ldc + L <= c.length; i0 += L) {
-                transpose16(t, i0, m, block, 0, L);
-                for (int r = 0, row = cOff + i0 * ldc; r < L; r++, row += ldc) {
-                    FloatVector.fromArray(FS, block, r * L).intoArray(c, row, lanes);
+            for (; i0 + L <= m && cOff + (i0 + L - 1) * ldc + roundUp(n, L) <= c.length; i0 += L) {
+                for (int j0 = 0; j0 < n; j0 += L) {
+                    transpose16(t, j0 * m + i0, m, block, 0, L);
+                    for (int r = 0, row = cOff + i0 * ldc + j0; r < L; r++, row += ldc) {
+                        FloatVector v = FloatVector.fromArray(FS, block, r * L);
+                        if (j0 < whole) {
+                            v.intoArray(c, row);
+                        } else {
+                            v.intoArray(c, row, lanes);
+                        }
+                    }
                 }
             }
         }

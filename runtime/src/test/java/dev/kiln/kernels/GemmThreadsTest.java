@@ -17,7 +17,7 @@ class GemmThreadsTest {
 
     /** m, n, k of products cut by columns and by rows, with ragged last parts (split whatever their size). */
     static final int[][] SHAPES = {{130, 200, 97}, {300, 70, 100}, {37, 1000, 64}, {517, 13, 400}, {40, 65, 300},
-            {30, 1, 200}, {301, 5, 77}, {580, 600, 40}};
+            {30, 1, 200}, {301, 5, 77}, {580, 600, 40}, {64, 100, 300}};
 
     @Test
     void sgemmGivesTheSameBitsForEveryThreadCount() {
