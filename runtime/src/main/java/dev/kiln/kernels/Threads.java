@@ -44,7 +44,7 @@ public final class Threads {
      */
     static int available() {
         int threads = count;
-        if (threads < 2 || Thread.currentThread() instanceof Worker || Pool.BUSY.get()) {
+        if (threads < 2 || Thread.currentThread() instanceof Worker || BUSY.get()) {
             return 1;
         }
         return threads;
@@ -74,11 +74,15 @@ public final class Threads {
      */
     static final long SPIN_NANOS = 200_000;
 
+    /**
+     * Set while a caller's parts are on the pool; another caller meanwhile runs its parts itself.
+     * Outside the pool's holder, so that reading it ({@link #available}) does not start the pool.
+     */
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
+
     /** The pool threads, started on first use by the holder idiom; empty on a single processor. */
     private static final class Pool {
         static final Worker[] WORKERS = start(PROCESSORS - 1);
-        /** Set while a caller's parts are on the pool; another caller meanwhile runs its parts itself. */
-        static final AtomicBoolean BUSY = new AtomicBoolean();
 
         private static Worker[] start(int n) {
             Worker[] workers = new Worker[n];
@@ -211,7 +215,7 @@ public final class Threads {
     static void run(int parts, IntConsumer part) {
         Worker[] workers = Pool.WORKERS;
         if (parts <= 1 || workers.length == 0 || Thread.currentThread() instanceof Worker
-                || !Pool.BUSY.compareAndSet(false, true)) {
+                || !BUSY.compareAndSet(false, true)) {
             for (int i = 0; i < parts; i++) {
                 part.accept(i);
             }
@@ -228,7 +232,7 @@ public final class Threads {
             job.await();
             failure = job.failure.get();
         } finally {
-            Pool.BUSY.set(false);
+            BUSY.set(false);
         }
         if (failure instanceof RuntimeException r) {
             throw r;
