@@ -272,12 +272,15 @@ final class VectorKernels implements KernelProvider {
             copyTransposed(t, m, n, c, cOff, ldc, buffers.scratch);
             return;
         }
-        if (n >= L && k >= TRANSPOSED_MIN_K && (long) m * n <= TRANSPOSED_MAX_SIZE && transposedTilesFewer(m, n)) {
+        if (n >= L && m >= NR && k >= TRANSPOSED_MIN_K && (long) m * n * k > DIRECT_MAX
+                && (long) m * n <= TRANSPOSED_MAX_SIZE && transposedTilesFewer(m, n)) {
             // Ragged columns that waste many lanes of the tiles, rows that fill them (x W^T with 100
             // outputs over a batch of 64: 112 lanes for 100 columns): computed as C^T = B^T A^T into
             // a buffer, whose tiles run across m, then copied into C. 64 x 100 x 1000 took 143 us
-            // as C and 121 as C^T. Each output is the same chain of multiply-adds over k, so the
-            // bits do not change.
+            // as C and 124 as C^T. Only for blocked products at least NR rows tall, whose C^T runs
+            // full tiles: a 13 x 20 x 500 weight gradient as C^T ran one-vector tiles, which wait on
+            // their six chains of multiply-adds, and made the three-class step 20% slower. Each
+            // output is the same chain of multiply-adds over k, so the bits do not change.
             Buffers buffers = BUFFERS.get();
             // whole blocks of L rows, so that copyTransposed can read 16 x 16 blocks
             float[] t = buffers.raggedTransposed(roundUp(n, L) * m);
@@ -344,15 +347,16 @@ final class VectorKernels implements KernelProvider {
             VectorMask<Float> lanes = FS.indexInRange(whole, n);
             // a masked store that may run past C's array sometimes compiles to a slow path
             for (; i0 + L <= m && cOff + (i0 + L - 1) * ldc + roundUp(n, L) <= c.length; i0 += L) {
-                for (int j0 = 0; j0 < n; j0 += L) {
+                for (int j0 = 0; j0 < whole; j0 += L) {
                     transpose16(t, j0 * m + i0, m, block, 0, L);
                     for (int r = 0, row = cOff + i0 * ldc + j0; r < L; r++, row += ldc) {
-                        FloatVector v = FloatVector.fromArray(FS, block, r * L);
-                        if (j0 < whole) {
-                            v.intoArray(c, row);
-                        } else {
-                            v.intoArray(c, row, lanes);
-                        }
+                        FloatVector.fromArray(FS, block, r * L).intoArray(c, row);
+                    }
+                }
+                if (whole < n) {
+                    transpose16(t, whole * m + i0, m, block, 0, L);
+                    for (int r = 0, row = cOff + i0 * ldc + whole; r < L; r++, row += ldc) {
+                        FloatVector.fromArray(FS, block, r * L).intoArray(c, row, lanes);
                     }
                 }
             }
@@ -1250,30 +1254,23 @@ final class VectorKernels implements KernelProvider {
                     c5 = b0.fma(FloatVector.broadcast(FS, a[a5 + pa]), c5);
                 }
             }
-            storeNarrow(c0, c1, c2, c3, c4, c5, c, cRow, ldc, mr, nr, accumulate, scratch);
-        }
-    }
-
-    /** The first mr rows and nr <= L columns of a narrow tile's six accumulators into C from cRow. */
-    private static void storeNarrow(FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, FloatVector c4,
-                                    FloatVector c5, float[] c, int cRow, int ldc, int mr, int nr, boolean accumulate,
-                                    float[] scratch) {
-        if (mr == MR && !accumulate && cRow + 5 * ldc + L <= c.length) {
-            VectorMask<Float> lanes = FS.indexInRange(0, nr);
-            c0.intoArray(c, cRow, lanes);
-            c1.intoArray(c, cRow + ldc, lanes);
-            c2.intoArray(c, cRow + 2 * ldc, lanes);
-            c3.intoArray(c, cRow + 3 * ldc, lanes);
-            c4.intoArray(c, cRow + 4 * ldc, lanes);
-            c5.intoArray(c, cRow + 5 * ldc, lanes);
-        } else {
-            c0.intoArray(scratch, 0);
-            c1.intoArray(scratch, NR);
-            c2.intoArray(scratch, 2 * NR);
-            c3.intoArray(scratch, 3 * NR);
-            c4.intoArray(scratch, 4 * NR);
-            c5.intoArray(scratch, 5 * NR);
-            merge(scratch, c, cRow, ldc, mr, nr, accumulate);
+            if (mr == MR && !accumulate && cRow + 5 * ldc + L <= c.length) {
+                VectorMask<Float> lanes = FS.indexInRange(0, nr);
+                c0.intoArray(c, cRow, lanes);
+                c1.intoArray(c, cRow + ldc, lanes);
+                c2.intoArray(c, cRow + 2 * ldc, lanes);
+                c3.intoArray(c, cRow + 3 * ldc, lanes);
+                c4.intoArray(c, cRow + 4 * ldc, lanes);
+                c5.intoArray(c, cRow + 5 * ldc, lanes);
+            } else {
+                c0.intoArray(scratch, 0);
+                c1.intoArray(scratch, NR);
+                c2.intoArray(scratch, 2 * NR);
+                c3.intoArray(scratch, 3 * NR);
+                c4.intoArray(scratch, 4 * NR);
+                c5.intoArray(scratch, 5 * NR);
+                merge(scratch, c, cRow, ldc, mr, nr, accumulate);
+            }
         }
     }
 
@@ -1311,8 +1308,22 @@ final class VectorKernels implements KernelProvider {
             c10 = b0.fma(FloatVector.broadcast(FS, a[pu + 4]), c10);
             c11 = b0.fma(FloatVector.broadcast(FS, a[pu + 5]), c11);
         }
-        storeNarrow(c0, c1, c2, c3, c4, c5, c, cBase, ldc, MR, nr, accumulate, scratch);
-        storeNarrow(c6, c7, c8, c9, c10, c11, c, cBase + MR * ldc, ldc, MR, nr, accumulate, scratch);
+        // through the scratch tile: a method taking the vectors, when C2 does not inline it, boxes
+        // them (a narrow tile that stored through one allocated 2.5 MB per three-class eager step)
+        c0.intoArray(scratch, 0);
+        c1.intoArray(scratch, NR);
+        c2.intoArray(scratch, 2 * NR);
+        c3.intoArray(scratch, 3 * NR);
+        c4.intoArray(scratch, 4 * NR);
+        c5.intoArray(scratch, 5 * NR);
+        merge(scratch, c, cBase, ldc, MR, nr, accumulate);
+        c6.intoArray(scratch, 0);
+        c7.intoArray(scratch, NR);
+        c8.intoArray(scratch, 2 * NR);
+        c9.intoArray(scratch, 3 * NR);
+        c10.intoArray(scratch, 4 * NR);
+        c11.intoArray(scratch, 5 * NR);
+        merge(scratch, c, cBase + MR * ldc, ldc, MR, nr, accumulate);
     }
 
     /**

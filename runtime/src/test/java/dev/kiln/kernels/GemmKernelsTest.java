@@ -184,9 +184,9 @@ class GemmKernelsTest {
     @Test
     void aRowAloneGetsTheBitsOfItsRowInTheWholeProduct() {
         SplittableRandom rnd = new SplittableRandom(17);
-        // 64 x 100 and 48 x 36 whole are computed as C^T (ragged columns, rows that fill the tiles)
+        // 64 x 100 and 96 x 36 whole are computed as C^T (ragged columns, rows that fill the tiles)
         for (int[] s : new int[][] {{13, 16, 100}, {7, 20, 128}, {9, 70, 129}, {20, 100, 300}, {8, 200, 600},
-                {64, 100, 300}, {48, 36, 200}}) {
+                {64, 100, 300}, {96, 36, 400}}) {
             int m = s[0], n = s[1], k = s[2];
             Operand a = Operand.random(rnd, m, k, rnd.nextBoolean(), 3);
             Operand b = Operand.random(rnd, k, n, false, 0);
