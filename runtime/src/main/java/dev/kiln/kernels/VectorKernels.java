@@ -292,16 +292,16 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** The least depth for which {@link #transposedTilesFewer} may choose C^T: the copy into C must be small beside the product. */
-    static final int TRANSPOSED_MIN_K = 64;
+    private static final int TRANSPOSED_MIN_K = 64;
     /** The most elements of a C computed as C^T for its ragged columns: the buffer stays at most 1 MiB a thread. */
-    static final long TRANSPOSED_MAX_SIZE = 1L << 18;
+    private static final long TRANSPOSED_MAX_SIZE = 1L << 18;
 
     /**
      * Whether C^T (n rows, m columns) needs at most 90% of the tile lanes and rows that C needs: the
      * columns of a product run in slivers of NR and a last one of whole vectors, its rows in tiles
      * of MR and a last one of three or six rows.
      */
-    static boolean transposedTilesFewer(int m, int n) {
+    private static boolean transposedTilesFewer(int m, int n) {
         return 10L * tileLanes(m) * tileRows(n) <= 9L * tileLanes(n) * tileRows(m);
     }
 
