@@ -65,7 +65,8 @@ public final class Gemm {
      * Runs two independent pieces of work that each begin with a product of m x n x k multiply-adds,
      * such as a layer's weight gradient and its input's gradient (which always have the same size):
      * on two threads, and when each product is at least half of {@link #PARALLEL_MIN_WORK}, side by
-     * side, {@code here} on the calling thread and {@code there} on a pool thread, each running its
+     * side, {@code here} on the calling thread and {@code there} on a pool thread (or after
+     * {@code here} on the calling thread, when no pool thread has taken it by then), each running its
      * kernels whole on its own thread; otherwise {@code there}, then {@code here}, each kernel split
      * as it would be alone. Results are the same either way: each piece computes what it would alone.
      *

@@ -1,5 +1,7 @@
 package dev.kiln.kernels;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,11 +19,14 @@ import java.util.function.IntConsumer;
  * kernel called from one of the pool's own threads, or while another call's parts are on the pool,
  * runs whole on its own thread ({@link #available}).
  *
- * <p>Each pool thread has a slot for its parts of the current call rather than a shared queue, and
- * both sides poll briefly ({@link #SPIN_NANOS}) before parking: the caller for its parts to finish,
- * a pool thread for its next parts. A training step's parallel products and passes come a few tens
- * of microseconds apart, so the pool is still polling when the next one is handed out, and no part
- * waits for a parked thread to be woken.
+ * <p>Each pool thread has a slot for the current call rather than a shared queue, and both sides
+ * poll briefly ({@link #SPIN_NANOS}) before parking: the caller for its parts to finish, a pool
+ * thread for its next call. A training step's parallel products and passes come a few tens of
+ * microseconds apart, so the pool is still polling when the next one is handed out. The parts
+ * after the first are claimed, one at a time, by whichever thread asks first: the caller, once its
+ * own first part is done, goes on with those no pool thread has taken. So a call never waits for a
+ * parked thread to wake up (at worst its parts all run on the caller, one after the other), and a
+ * pool thread delayed by the machine leaves its parts to the threads that are running.
  */
 public final class Threads {
     /** The processors available to this JVM when the class was loaded: the pool's size, and the most threads allowed. */
@@ -87,28 +92,30 @@ public final class Threads {
         private static Worker[] start(int n) {
             Worker[] workers = new Worker[n];
             for (int i = 0; i < n; i++) {
-                workers[i] = new Worker(i, n);
+                workers[i] = new Worker(i);
                 workers[i].start();
             }
             return workers;
         }
     }
 
-    /** One call's parts: part 0 on the caller, part i > 0 on worker (i - 1) mod the pool's size. */
+    /** One call's parts: part 0 on the caller, the others claimed by whichever thread asks first. */
     private static final class Job {
         final int parts;
         final IntConsumer part;
-        /** Workers that have not finished their parts of this job. */
+        /** The next part to claim. */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Parts after the first that have not finished. */
         final AtomicInteger pending;
         /** The first failure of a part, rethrown by the caller. */
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        /** The caller, once it parks to wait; read by the last worker to finish. */
+        /** The caller, once it parks to wait; read by the thread that finishes the last part. */
         volatile Thread waiter;
 
-        Job(int parts, IntConsumer part, int workers) {
+        Job(int parts, IntConsumer part) {
             this.parts = parts;
             this.part = part;
-            this.pending = new AtomicInteger(workers);
+            this.pending = new AtomicInteger(parts - 1);
         }
 
         void runPart(int i) {
@@ -119,16 +126,20 @@ public final class Threads {
             }
         }
 
-        void finished() {
-            if (pending.decrementAndGet() == 0) {
-                Thread w = waiter;
-                if (w != null) {
-                    LockSupport.unpark(w);
+        /** Runs the parts after the first that no thread has claimed yet, one at a time. */
+        void claimParts() {
+            for (int i = next.getAndIncrement(); i < parts; i = next.getAndIncrement()) {
+                runPart(i);
+                if (pending.decrementAndGet() == 0) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
                 }
             }
         }
 
-        /** Waits for the workers, polling for {@link #SPIN_NANOS} and then parked, even if interrupted (the output would otherwise be half-written). */
+        /** Waits for the parts other threads claimed, polling for {@link #SPIN_NANOS} and then parked, even if interrupted (the output would otherwise be half-written). */
         void await() {
             long deadline = System.nanoTime() + SPIN_NANOS;
             boolean interrupted = false;
@@ -151,17 +162,23 @@ public final class Threads {
 
     /** A pool thread: named daemon threads, so they never keep the JVM alive and a thread dump says whose they are. */
     private static final class Worker extends Thread {
-        private final int index;
-        private final int poolSize;
-        /** The job whose parts this thread is to run; null while idle. */
+        private static final VarHandle JOB;
+
+        static {
+            try {
+                JOB = MethodHandles.lookup().findVarHandle(Worker.class, "job", Job.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** The call whose parts this thread is to claim; null while idle. */
         private volatile Job job;
         /** Set before parking; a caller that assigns a job and then sees it unparks the thread. */
         private volatile boolean parked;
 
-        Worker(int index, int poolSize) {
+        Worker(int index) {
             super("kiln-kernels-" + (index + 1));
-            this.index = index;
-            this.poolSize = poolSize;
             setDaemon(true);
         }
 
@@ -176,11 +193,10 @@ public final class Threads {
         public void run() {
             while (true) {
                 Job j = next();
-                for (int i = index + 1; i < j.parts; i += poolSize) {
-                    j.runPart(i);
-                }
-                job = null; // before finishing, so that the caller may assign the next job at once
-                j.finished();
+                j.claimParts();
+                // only if it is still this job: its caller may have run the last parts itself,
+                // returned and assigned the next job already
+                JOB.compareAndSet(this, j, null);
             }
         }
 
@@ -208,7 +224,8 @@ public final class Threads {
 
     /**
      * Runs {@code part.accept(i)} for i from 0 to {@code parts - 1}: part 0 on the calling thread, the
-     * others on the pool, and returns when all are done. An exception in a part is rethrown here once
+     * others on the pool or, when no pool thread has taken them by the time part 0 is done, on the
+     * calling thread too; returns when all are done. An exception in a part is rethrown here once
      * all parts have finished. While one caller's parts are on the pool, another caller (or a part
      * that calls a kernel) runs all its parts itself, so no call ever waits for the pool.
      */
@@ -223,12 +240,12 @@ public final class Threads {
         }
         Throwable failure;
         try {
-            int engaged = Math.min(workers.length, parts - 1);
-            Job job = new Job(parts, part, engaged);
-            for (int w = 0; w < engaged; w++) {
+            Job job = new Job(parts, part);
+            for (int w = 0, engaged = Math.min(workers.length, parts - 1); w < engaged; w++) {
                 workers[w].assign(job);
             }
             job.runPart(0);
+            job.claimParts();
             job.await();
             failure = job.failure.get();
         } finally {

@@ -128,7 +128,14 @@ final class VectorKernels implements KernelProvider {
      * backward) or a bias addition is split over the threads: about 65,000, some tens of
      * microseconds of work, well above the cost of a hand-off to a polling thread (see
      * {@link Threads#SPIN_NANOS}). Each part is a range of whole vectors (of whole rows for the
-     * bias), so every element goes through the same arithmetic whatever the thread count.
+     * bias, of whole columns where the pass sums columns), so every element goes through the same
+     * arithmetic whatever the thread count.
+     *
+     * <p>Not less: a pass reads what the operation before it wrote, and a part on the other core
+     * reads its share from that core's cache, about three times slower than from its own (a
+     * 256 KiB array another core had just written copied in 16 us, one this core had written in
+     * 5.5). Halving this, so that the two-layer net's Adam step over its 100 x 1000 weight split in
+     * two, made its training step slower on two threads: 340 us against 298.
      */
     static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
 
@@ -2430,12 +2437,12 @@ final class VectorKernels implements KernelProvider {
     }
 
     /** Into how many parts a pass over n elements is split: one below {@link #PARALLEL_MIN_ELEMENTS} per thread. */
-    private static int elementwiseParts(int n) {
+    static int elementwiseParts(int n) {
         return Math.max(1, Math.min(Threads.available(), n / PARALLEL_MIN_ELEMENTS));
     }
 
     /** The first element of part t of n elements cut into parts of whole vectors; {@code partStart(parts)} is n. */
-    private static int partStart(int t, int parts, int n) {
+    static int partStart(int t, int parts, int n) {
         return t == parts ? n : (int) ((long) (n / L) * t / parts) * L;
     }
 

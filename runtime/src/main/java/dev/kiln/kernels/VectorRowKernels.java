@@ -493,11 +493,28 @@ final class VectorRowKernels {
      */
     static void backwardColumnSums(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows, int cols,
                                    float[] columnSums) {
+        int parts = cols < L ? 1 : Math.min(VectorKernels.elementwiseParts(rows * cols), cols / L);
+        if (parts == 1) {
+            backwardColumnSums(f, g, w, y, out, rows, cols, 0, cols, columnSums);
+            return;
+        }
+        // whole columns to each part, so that each column's sum is the one it would be alone
+        Threads.run(parts, t -> backwardColumnSums(f, g, w, y, out, rows, cols,
+                VectorKernels.partStart(t, parts, cols), VectorKernels.partStart(t + 1, parts, cols), columnSums));
+    }
+
+    /**
+     * {@link #backwardColumnSums(UnaryFunction, float[], float[], float[], float[], int, int, float[])}
+     * for columns {@code from} to {@code to} of each row: at least a vector of them, or all.
+     */
+    private static void backwardColumnSums(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int rows,
+                                           int cols, int from, int to, float[] columnSums) {
+        int width = to - from;
         Buffers buffers = BUFFERS.get();
-        double[] totals = buffers.totals(cols);
-        Arrays.fill(totals, 0, cols, 0.0);
-        if (cols >= L) {
-            int whole = cols - cols % L, last = cols - L;
+        double[] totals = buffers.totals(width);
+        Arrays.fill(totals, 0, width, 0.0);
+        if (width >= L) {
+            int whole = width - width % L, last = width - L;
             // the block's sums: the whole vectors', then the overlapping last vector's
             float[] sums = buffers.blockSums(whole + L);
             for (int r0 = 0; r0 < rows; r0 += BLOCK) {
@@ -507,16 +524,16 @@ final class VectorRowKernels {
                 for (int r = r0; r < r1; r += 4) {
                     int count = Math.min(4, r1 - r);
                     for (int c = 0; c < whole; c += L) {
-                        backwardInto(f, g, w, y, out, r, count, cols, c, sums, c);
+                        backwardInto(f, g, w, y, out, r, count, cols, from + c, sums, c);
                     }
-                    if (whole < cols) {
-                        backwardInto(f, g, w, y, out, r, count, cols, last, sums, whole);
+                    if (whole < width) {
+                        backwardInto(f, g, w, y, out, r, count, cols, from + last, sums, whole);
                     }
                 }
                 for (int c = 0; c < whole; c++) {
                     totals[c] += sums[c];
                 }
-                for (int c = whole; c < cols; c++) {
+                for (int c = whole; c < width; c++) {
                     totals[c] += sums[whole + c - last];
                 }
             }
@@ -537,8 +554,8 @@ final class VectorRowKernels {
                 }
             }
         }
-        for (int c = 0; columnSums != null && c < cols; c++) {
-            columnSums[c] = (float) totals[c];
+        for (int c = 0; columnSums != null && c < width; c++) {
+            columnSums[from + c] = (float) totals[c];
         }
     }
 

@@ -2,11 +2,14 @@ package dev.kiln.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.kiln.Kiln;
@@ -131,7 +134,17 @@ class GemmThreadsTest {
             return; // one processor: no pool to use
         }
         Seen threads = new Seen();
-        Threads.run(2, t -> threads.add(Thread.currentThread()));
+        // part 0 waits for part 1 to start, so that the pool thread (just started) takes it rather
+        // than the caller once part 0 is done
+        CountDownLatch second = new CountDownLatch(1);
+        Threads.run(2, t -> {
+            if (t == 1) {
+                second.countDown();
+            } else {
+                awaitQuietly(second);
+            }
+            threads.add(Thread.currentThread());
+        });
         assertThat(threads.names()).hasSize(2).anySatisfy(name -> assertThat(name).startsWith("kiln-kernels-"));
         assertThat(threads.all()).filteredOn(t -> t != Thread.currentThread()).allMatch(Thread::isDaemon);
     }
@@ -148,9 +161,16 @@ class GemmThreadsTest {
         if (Threads.PROCESSORS >= 2) {
             List<String> ran = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread caller = Thread.currentThread();
-            Gemm.sideBySide(2, minWork, m, n, k,
-                    () -> ran.add("there " + (Thread.currentThread() != caller) + " " + Threads.available()),
-                    () -> ran.add("here " + (Thread.currentThread() == caller) + " " + Threads.available()));
+            // here waits for there to start, so that a pool thread (woken from parked, perhaps)
+            // takes it rather than the caller once here is done
+            CountDownLatch thereStarted = new CountDownLatch(1);
+            Gemm.sideBySide(2, minWork, m, n, k, () -> {
+                thereStarted.countDown();
+                ran.add("there " + (Thread.currentThread() != caller) + " " + Threads.available());
+            }, () -> {
+                awaitQuietly(thereStarted);
+                ran.add("here " + (Thread.currentThread() == caller) + " " + Threads.available());
+            });
             assertThat(ran).containsExactlyInAnyOrder("there true 1", "here true 1");
             assertThat(Threads.available()).isEqualTo(Threads.count());
         }
@@ -200,6 +220,41 @@ class GemmThreadsTest {
             t.join();
         }
         assertThat(wrong).as("parts not run exactly once before their call returned").hasValue(0);
+    }
+
+    /**
+     * Parts are claimed by whichever thread is free: part 1 waits for part 2, which with parts
+     * dealt out in turn would be queued behind it on the same pool thread (with one pool thread),
+     * and is taken by the caller (or another pool thread) instead.
+     */
+    @Test
+    void aPartWaitingForAnotherDoesNotHoldItUp() {
+        assumeTrue(Threads.PROCESSORS > 1, "one processor: parts run one after the other on the caller");
+        CountDownLatch secondRan = new CountDownLatch(1);
+        AtomicInteger waitedInVain = new AtomicInteger();
+        Threads.run(3, t -> {
+            if (t == 1) {
+                try {
+                    if (!secondRan.await(10, TimeUnit.SECONDS)) {
+                        waitedInVain.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else if (t == 2) {
+                secondRan.countDown();
+            }
+        });
+        assertThat(waitedInVain).as("part 1 waited 10 s for part 2").hasValue(0);
+    }
+
+    /** Waits up to 10 s for a latch, the most a pool thread can take to wake. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** An interrupted caller still waits for its parts (their output would be half-written), and keeps its interrupt. */

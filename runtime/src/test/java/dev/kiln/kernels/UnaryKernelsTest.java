@@ -258,29 +258,37 @@ class UnaryKernelsTest {
                     // The forward pass of RELU only: the Vector API's EXP, LOG and TANH may round
                     // differently before C2 compiles the loop than after, whatever the threads. The
                     // backward passes are plain arithmetic on a given output (x / 20, in (-1, 1)).
-                    float[][] results = new float[UnaryFunction.values().length + 2][];
-                    int r = 0;
+                    java.util.List<float[]> results = new java.util.ArrayList<>();
                     float[] relu = new float[n];
                     provider.unary(UnaryFunction.RELU, x, relu);
-                    results[r++] = relu;
+                    results.add(relu);
                     for (UnaryFunction f : UnaryFunction.values()) {
                         if (f != UnaryFunction.LOG) {
                             float[] grad = new float[n];
                             provider.unaryBackward(f, y, g, grad, n);
-                            results[r++] = grad;
+                            results.add(grad);
+                            // the fused passes with the column sums, split by whole columns
+                            float[] fusedGrad = new float[n], sums = new float[cols];
+                            provider.unaryBackwardColumnSums(f, y, g, fusedGrad, rows, cols, sums);
+                            results.add(fusedGrad);
+                            results.add(sums);
+                            float[] outerGrad = new float[n], outerSums = new float[cols];
+                            provider.outerUnaryBackward(f, g, bias, y, outerGrad, rows, cols, outerSums);
+                            results.add(outerGrad);
+                            results.add(outerSums);
                         }
                     }
                     float[] biased = x.clone();
                     provider.addRowVector(biased, bias, rows, cols);
-                    results[r++] = biased;
+                    results.add(biased);
                     float[] fused = new float[n];
                     provider.addRowVectorUnary(UnaryFunction.RELU, x, bias, fused, rows, cols);
-                    results[r] = fused;
+                    results.add(fused);
                     if (first == null) {
-                        first = results;
+                        first = results.toArray(float[][]::new);
                     } else {
-                        for (int i = 0; i < results.length; i++) {
-                            assertThat(results[i]).as("%s, %d threads, result %d", provider.name(), threads, i)
+                        for (int i = 0; i < results.size(); i++) {
+                            assertThat(results.get(i)).as("%s, %d threads, result %d", provider.name(), threads, i)
                                     .isEqualTo(first[i]);
                         }
                     }
