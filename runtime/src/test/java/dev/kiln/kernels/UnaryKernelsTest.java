@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
@@ -258,7 +260,7 @@ class UnaryKernelsTest {
                     // The forward pass of RELU only: the Vector API's EXP, LOG and TANH may round
                     // differently before C2 compiles the loop than after, whatever the threads. The
                     // backward passes are plain arithmetic on a given output (x / 20, in (-1, 1)).
-                    java.util.List<float[]> results = new java.util.ArrayList<>();
+                    List<float[]> results = new ArrayList<>();
                     float[] relu = new float[n];
                     provider.unary(UnaryFunction.RELU, x, relu);
                     results.add(relu);
