@@ -107,6 +107,29 @@ class GemmThreadsTest {
     }
 
     @Test
+    void blocksOfColumnsButTheLastAreComputedApartWhileTheyFitTheirBuffer() {
+        List<String> blocks = new ArrayList<>();
+        Gemm.Block record = (i0, rows, j0, cols, apart) -> {
+            synchronized (blocks) {
+                blocks.add(i0 + "+" + rows + " x " + j0 + "+" + cols + (apart ? " apart" : ""));
+            }
+        };
+        Gemm.Split.of(2, 0, 256, 512, 784).run(256, 512, record); // the MLP's first layer
+        assertThat(blocks).containsExactlyInAnyOrder("0+256 x 0+256 apart", "0+256 x 256+256");
+        blocks.clear();
+        Gemm.Split.of(3, 0, 100, 640, 50).run(100, 640, record);
+        assertThat(blocks).containsExactlyInAnyOrder("0+100 x 0+192 apart", "0+100 x 192+192 apart",
+                "0+100 x 384+256");
+        blocks.clear();
+        Gemm.Split.of(2, 0, 1024, 1024, 1024).run(1024, 1024, record);
+        assertThat(blocks).as("512 x 1024 blocks do not fit").containsExactlyInAnyOrder("0+1024 x 0+512",
+                "0+1024 x 512+512");
+        blocks.clear();
+        Gemm.Split.of(2, 0, 512, 256, 100).run(512, 256, record);
+        assertThat(blocks).as("blocks of rows").containsExactlyInAnyOrder("0+258 x 0+256", "258+254 x 0+256");
+    }
+
+    @Test
     void noColumnBlockIsNarrowerThanTheNarrowKernelsWidth() {
         // A product at least NARROW_COLUMNS wide must never reach a provider as a narrower block, which
         // it could compute by another method (other bits).
