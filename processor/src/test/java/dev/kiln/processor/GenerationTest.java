@@ -114,6 +114,8 @@ class GenerationTest {
         Compilation compilation = compile(model);
         assertThat(compilation).succeededWithoutWarnings();
         org.assertj.core.api.Assertions.assertThat(generated(compilation, "test.BiasActivationKiln"))
+                .contains("Gemm.gemmBiasActivation(UnaryFunction.SIGMOID, n, aFeatures, inFeatures, input, 0, "
+                        + "inFeatures, 1, aWeightData, 0, 1, inFeatures, aBiasData, aOut, sigmoidOut);")
                 .contains("Compiled.biasActivation(UnaryFunction.SIGMOID, aOut, aBiasData, sigmoidOut, n, aFeatures);")
                 .contains("Compiled.addBias(bOut, bBiasData, n, bFeatures);", "Compiled.unary(UnaryFunction.TANH, bOut, ")
                 .contains("Compiled.addBias(cOut, cBiasData, n, cFeatures);", "Compiled.unary(UnaryFunction.LOG, cOut, ")

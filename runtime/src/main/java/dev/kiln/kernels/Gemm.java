@@ -64,6 +64,52 @@ public final class Gemm {
     }
 
     /**
+     * A Linear layer's product, bias and activation: {@code out = f(A B + bias)}, the bias added to
+     * each of the m rows of n columns, with the numbers of {@link #gemm} into {@code work} followed
+     * by {@link KernelProvider#addRowVectorUnary(UnaryFunction, float[], float[], float[], int, int)}
+     * (which {@code Compiled.biasActivation} runs). {@code work}, at least m n elements, is scratch:
+     * what it holds afterwards is unspecified. out may be work.
+     *
+     * <p>Where the product is split by columns (and n is a multiple of 16, so that the blocks'
+     * rows are whole vectors of the pass), each thread adds the bias and applies the activation to
+     * its own block as soon as the block is computed, while it is in its core's cache; otherwise
+     * the pass runs after the product, over all of it.
+     */
+    public static void gemmBiasActivation(UnaryFunction f, int m, int n, int k,
+                                          float[] a, int aOff, int aRs, int aCs,
+                                          float[] b, int bOff, int bRs, int bCs,
+                                          float[] bias, float[] work, float[] out) {
+        gemmBiasActivation(PROVIDER, Threads.available(), PARALLEL_MIN_WORK, f, m, n, k, a, aOff, aRs, aCs,
+                b, bOff, bRs, bCs, bias, work, out);
+    }
+
+    /** {@link #gemmBiasActivation(UnaryFunction, int, int, int, float[], int, int, int, float[], int, int, int, float[], float[], float[])} on a given provider, thread count and least work to split. */
+    static void gemmBiasActivation(KernelProvider provider, int threads, long minWork, UnaryFunction f,
+                                   int m, int n, int k, float[] a, int aOff, int aRs, int aCs,
+                                   float[] b, int bOff, int bRs, int bCs, float[] bias, float[] work, float[] out) {
+        Split split = Split.of(threads, minWork, m, n, k, bCs == 1);
+        if (split == null || !split.byColumns() || n % BLOCK_PASS_COLUMNS != 0) {
+            gemm(provider, threads, minWork, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, work, 0);
+            provider.addRowVectorUnary(f, work, bias, out, m, n);
+            return;
+        }
+        split.run(m, n, (i0, rows, j0, cols, apart) -> {
+            // a block computed apart goes through the pass from its buffer: work never needs it
+            float[] c = apart ? PART_RESULTS.get().floats(rows * cols) : work;
+            int cOff = apart ? 0 : j0, ldc = apart ? cols : n;
+            provider.sgemm(rows, cols, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff, ldc);
+            provider.addRowVectorUnary(f, c, cOff, ldc, bias, j0, out, j0, n, rows, cols);
+        });
+    }
+
+    /**
+     * The least multiple of a row's length for which a split product's blocks go through the bias and
+     * activation one by one: every provider's vectors are at most 16 floats wide, so each block's rows
+     * are then whole vectors of the pass over the whole product, and get its bits.
+     */
+    private static final int BLOCK_PASS_COLUMNS = 16;
+
+    /**
      * Runs two independent pieces of work that each begin with a product of m x n x k multiply-adds,
      * such as a layer's weight gradient and its input's gradient (which always have the same size):
      * on two threads, and when each product is at least half of {@link #PARALLEL_MIN_WORK}, side by

@@ -140,6 +140,16 @@ public interface KernelProvider {
     void addRowVectorUnary(UnaryFunction f, float[] x, float[] row, float[] out, int rows, int cols);
 
     /**
+     * A block of {@link #addRowVectorUnary(UnaryFunction, float[], float[], float[], int, int)}, on
+     * the calling thread: {@code out[outOff + r outLd + c] = f(x[xOff + r xLd + c] + row[rowOff + c])}
+     * for r below rows and c below cols. Where the whole pass's rows and this block's columns are
+     * whole vectors (cols, rowOff and the pass's row length multiples of 16), each element gets the
+     * bits the whole pass gives it. out must not overlap x unless it is x.
+     */
+    void addRowVectorUnary(UnaryFunction f, float[] x, int xOff, int xLd, float[] row, int rowOff,
+                           float[] out, int outOff, int outLd, int rows, int cols);
+
+    /**
      * SGD's step on {@code n} float32 elements, in place, as {@code torch.optim.SGD} defines it:
      * {@code d = (maximize ? -g : g) + weightDecay * theta}; with momentum, the buffer becomes
      * {@code d} on the first step and {@code momentum * buffer + (1 - dampening) * d} after, and

@@ -276,34 +276,51 @@ final class ScalarKernels implements KernelProvider {
         unary(f, out, out, rows * cols);
     }
 
+    @Override
+    public void addRowVectorUnary(UnaryFunction f, float[] x, int xOff, int xLd, float[] row, int rowOff,
+                                  float[] out, int outOff, int outLd, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int from = outOff + r * outLd;
+            for (int c = 0; c < cols; c++) {
+                out[from + c] = x[xOff + r * xLd + c] + row[rowOff + c];
+            }
+            unary(f, out, from, out, from, cols);
+        }
+    }
+
     /** {@link #unary(UnaryFunction, float[], float[])} on the first n elements. */
     private static void unary(UnaryFunction f, float[] x, float[] out, int n) {
+        unary(f, x, 0, out, 0, n);
+    }
+
+    /** {@link #unary(UnaryFunction, float[], float[])} on n elements of x from xOff into out from outOff. */
+    private static void unary(UnaryFunction f, float[] x, int xOff, float[] out, int outOff, int n) {
         switch (f) {
             case EXP -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = flush(Math.exp(x[i]));
+                    out[outOff + i] = flush(Math.exp(x[xOff + i]));
                 }
             }
             case LOG -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) Math.log(x[i]);
+                    out[outOff + i] = (float) Math.log(x[xOff + i]);
                 }
             }
             case TANH -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = flush(Math.tanh(x[i]));
+                    out[outOff + i] = flush(Math.tanh(x[xOff + i]));
                 }
             }
             case SIGMOID -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = flush(UnaryFunction.SIGMOID.apply(x[i]));
+                    out[outOff + i] = flush(UnaryFunction.SIGMOID.apply(x[xOff + i]));
                 }
             }
             case RELU -> {
                 for (int i = 0; i < n; i++) {
                     // max(v, 0) with a subnormal flushed; NaN stays NaN
-                    float v = x[i];
-                    out[i] = v >= Float.MIN_NORMAL || v != v ? v : 0f;
+                    float v = x[xOff + i];
+                    out[outOff + i] = v >= Float.MIN_NORMAL || v != v ? v : 0f;
                 }
             }
         }

@@ -2284,6 +2284,23 @@ final class VectorKernels implements KernelProvider {
                 partStart(t + 1, parts, n)));
     }
 
+    @Override
+    public void addRowVectorUnary(UnaryFunction f, float[] x, int xOff, int xLd, float[] row, int rowOff,
+                                  float[] out, int outOff, int outLd, int rows, int cols) {
+        int bound = FS.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * xLd, oi = outOff + r * outLd;
+            int c = 0;
+            for (; c < bound; c += L) {
+                FloatVector v = FloatVector.fromArray(FS, x, xi + c).add(FloatVector.fromArray(FS, row, rowOff + c));
+                apply(f, v).intoArray(out, oi + c);
+            }
+            for (; c < cols; c++) {
+                out[oi + c] = ScalarKernels.flush(f.apply(x[xi + c] + row[rowOff + c]));
+            }
+        }
+    }
+
     /**
      * Elements [from, to) of {@link #addRowVectorUnary(UnaryFunction, float[], float[], float[], int, int)},
      * from a multiple of L: vectors and scalar tail where {@link #unary} has them for the same n, so

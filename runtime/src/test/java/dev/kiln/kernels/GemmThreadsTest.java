@@ -2,6 +2,7 @@ package dev.kiln.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
@@ -101,6 +102,42 @@ class GemmThreadsTest {
                 for (int t = 0; t < split.parts(); t++) {
                     assertThat(split.start(t) % split.granule()).isZero();
                     assertThat(split.start(t + 1)).isGreaterThan(split.start(t));
+                }
+            }
+        }
+    }
+
+    @Test
+    void gemmBiasActivationGivesTheNumbersOfTheProductAndThePass() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        // split by columns with whole vectors, by columns with ragged rows (the pass after the
+        // product), by rows, and not at all
+        int[][] shapes = {{130, 256, 97}, {64, 640, 20}, {130, 200, 97}, {300, 70, 100}, {5, 32, 3}};
+        for (KernelProvider provider : GemmKernelsTest.providers()) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = randomFloats(rnd, m * k), b = randomFloats(rnd, n * k), bias = randomFloats(rnd, n);
+                for (UnaryFunction f : new UnaryFunction[] {UnaryFunction.RELU, UnaryFunction.TANH}) {
+                    // B = W^T, W n x k, as a Linear layer's weight
+                    float[] product = new float[m * n], expected = new float[m * n];
+                    Gemm.gemm(provider, 1, 0, m, n, k, a, 0, k, 1, b, 0, 1, k, product, 0);
+                    provider.addRowVectorUnary(f, product, bias, expected, m, n);
+                    for (int threads : new int[] {1, 2, 3}) {
+                        float[] out = new float[m * n];
+                        Gemm.gemmBiasActivation(provider, threads, 0, f, m, n, k, a, 0, k, 1, b, 0, 1, k, bias,
+                                new float[m * n], out);
+                        String what = provider.name() + " " + f + " " + m + "x" + n + "x" + k + ", " + threads
+                                + " threads";
+                        if (f == UnaryFunction.RELU) {
+                            assertThat(out).as(what).isEqualTo(expected);
+                        } else {
+                            // the Vector API's TANH may round differently before C2 compiles a loop
+                            for (int i = 0; i < out.length; i++) {
+                                assertThat(out[i]).as(what + " at " + i)
+                                        .isCloseTo(expected[i], within(1e-5f + 1.3e-6f * Math.abs(expected[i])));
+                            }
+                        }
+                    }
                 }
             }
         }

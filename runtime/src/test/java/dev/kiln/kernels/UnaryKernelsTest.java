@@ -219,6 +219,60 @@ class UnaryKernelsTest {
     }
 
     /**
+     * A block of the bias and activation pass, read from its place in the whole matrix or from an
+     * array of its own (as a split product's block computed apart), gets the whole pass's numbers
+     * and writes nothing outside the block.
+     */
+    @Test
+    void blocksOfTheBiasAndActivationPassGetTheWholePassesNumbers() {
+        int rows = 7;
+        for (UnaryFunction f : UnaryFunction.values()) {
+            for (int[] s : new int[][] {{64, 16, 32}, {512, 256, 256}, {100, 64, 36}, {29, 3, 13}, {48, 0, 48}}) {
+                int width = s[0], j0 = s[1], cols = s[2];
+                SplittableRandom rnd = new SplittableRandom(width * 31L + j0 + f.ordinal());
+                float[] x = new float[rows * width];
+                float[] row = new float[width];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (f == UnaryFunction.LOG ? rnd.nextDouble(0, 10) : rnd.nextDouble(-9, 9));
+                }
+                for (int c = 0; c < width; c++) {
+                    row[c] = (float) (f == UnaryFunction.LOG ? rnd.nextDouble(0.5, 2) : rnd.nextDouble(-2, 2));
+                }
+                float[] block = new float[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(x, r * width + j0, block, r * cols, cols);
+                }
+                for (KernelProvider provider : GemmKernelsTest.providers()) {
+                    float[] whole = new float[rows * width];
+                    provider.addRowVectorUnary(f, x, row, whole, rows, width);
+                    String what = provider.name() + " " + f + " " + cols + " of " + width + " columns from " + j0;
+                    float[] inPlace = new float[rows * width];
+                    java.util.Arrays.fill(inPlace, -1f);
+                    provider.addRowVectorUnary(f, x, j0, width, row, j0, inPlace, j0, width, rows, cols);
+                    float[] apart = new float[rows * width];
+                    java.util.Arrays.fill(apart, -1f);
+                    provider.addRowVectorUnary(f, block, 0, cols, row, j0, apart, j0, width, rows, cols);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < width; c++) {
+                            int i = r * width + c;
+                            if (c < j0 || c >= j0 + cols) {
+                                assertThat(inPlace[i]).as(what + ": outside the block, at " + i).isEqualTo(-1f);
+                                assertThat(apart[i]).as(what + ": outside the block, at " + i).isEqualTo(-1f);
+                                inPlace[i] = apart[i] = whole[i];
+                            }
+                        }
+                    }
+                    same(what, inPlace, whole, f);
+                    same(what + ", read apart", apart, whole, f);
+                    if (width % 16 == 0 && j0 % 16 == 0 && cols % 16 == 0 && f == UnaryFunction.RELU) {
+                        assertThat(apart).as(what + ": whole vectors, the same bits").isEqualTo(whole);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The same bits for RELU; for the transcendental functions, within the float32 tolerance, since
      * the Vector API's EXP, LOG and TANH may round differently before C2 compiles a loop than after.
      */

@@ -825,7 +825,7 @@ public final class KilnWriter {
                 case Fusion.Elementwise e -> elementwise(m, e, t);
                 case Fusion.Vectorised v -> vectorised(m, v);
                 case Fusion.Dense d when biasActivation(d, next) -> {
-                    denseWithActivation(m, d, (Fusion.Vectorised) next);
+                    denseWithActivation(m, d, (Fusion.Vectorised) next, t);
                     b++;
                 }
                 case Fusion.Dense d -> dense(m, d, t);
@@ -916,12 +916,23 @@ public final class KilnWriter {
         return v.function().kind() != PointwiseKind.LOG;
     }
 
-    /** The GEMM of d, then its bias and the activation of v in one vectorised pass over the GEMM's output. */
-    private void denseWithActivation(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v) {
+    /**
+     * The GEMM of d with its bias and the activation of v: in float, one call that passes each
+     * thread's block of the product through them while it is in that core's cache; in double, the
+     * GEMM, then one vectorised pass over its output.
+     */
+    private void denseWithActivation(MethodSpec.Builder m, Fusion.Dense d, Fusion.Vectorised v, Precision t) {
         int s = d.from();
         m.addCode(line(d.linear()));
-        gemm(m, d, value(s + 1));
         m.addCode(line(v.function()));
+        if (t == Precision.FLOAT32) {
+            m.addComment("the GEMM, its bias and the activation, the GEMM's output ($N) as scratch", value(s + 1));
+            m.addStatement("$T.gemmBiasActivation($T.$L, $L, $N, $N, $N)", GEMM, UNARY_FUNCTION,
+                    v.function().kind().unaryFunction(), gemmOperands(d), names.get("biasData" + s), value(s + 1),
+                    value(v.to()));
+            return;
+        }
+        gemm(m, d, value(s + 1));
         m.addComment("bias and activation, one vectorised pass over the GEMM's output");
         m.addStatement("$T.biasActivation($T.$L, $N, $N, $N, n, $N)", COMPILED, UNARY_FUNCTION,
                 v.function().kind().unaryFunction(), value(s + 1), names.get("biasData" + s), value(v.to()),
@@ -930,15 +941,19 @@ public final class KilnWriter {
 
     /** The GEMM of Dense block d, its output into {@code target}. */
     private void gemm(MethodSpec.Builder m, Fusion.Dense d, String target) {
+        m.addStatement("$T.gemm($L, $N, 0)", GEMM, gemmOperands(d), target);
+    }
+
+    /** The sizes and operands of Dense block d's GEMM: m, n and k, then A and B with their offsets and strides. */
+    private CodeBlock gemmOperands(Fusion.Dense d) {
         int s = d.from();
         String in = features(s), out = features(s + 1);
         if (d.linear().weight().outputsAreRows()) {
-            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N, $N, 0)", GEMM, out, in, value(s), in,
-                    names.get("weightData" + s), in, target);
-        } else {
-            m.addStatement("$T.gemm(n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1, $N, 0)", GEMM, out, in, value(s), in,
-                    names.get("weightData" + s), out, target);
+            return CodeBlock.of("n, $N, $N, $N, 0, $N, 1, $N, 0, 1, $N", out, in, value(s), in,
+                    names.get("weightData" + s), in);
         }
+        return CodeBlock.of("n, $N, $N, $N, 0, $N, 1, $N, 0, $N, 1", out, in, value(s), in,
+                names.get("weightData" + s), out);
     }
 
     private void dense(MethodSpec.Builder m, Fusion.Dense d, Precision t) {
