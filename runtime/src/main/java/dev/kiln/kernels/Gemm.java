@@ -149,15 +149,12 @@ public final class Gemm {
             provider.sgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
         } else {
             split.run(m, n, (i0, rows, j0, cols, apart) -> {
-                if (!apart) {
-                    provider.sgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs,
-                            c, cOff + i0 * n + j0, n);
-                    return;
-                }
-                float[] part = PART_RESULTS.get().floats(rows * cols);
-                provider.sgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, part, 0, cols);
-                for (int i = 0; i < rows; i++) {
-                    System.arraycopy(part, i * cols, c, cOff + (i0 + i) * n + j0, cols);
+                float[] block = apart ? PART_RESULTS.get().floats(rows * cols) : c;
+                int at = cOff + i0 * n + j0;
+                provider.sgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs,
+                        block, apart ? 0 : at, apart ? cols : n);
+                if (apart) {
+                    copyRows(block, rows, cols, c, at, n);
                 }
             });
         }
@@ -173,15 +170,12 @@ public final class Gemm {
             provider.dgemm(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, n);
         } else {
             split.run(m, n, (i0, rows, j0, cols, apart) -> {
-                if (!apart) {
-                    provider.dgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs,
-                            c, cOff + i0 * n + j0, n);
-                    return;
-                }
-                double[] part = PART_RESULTS.get().doubles(rows * cols);
-                provider.dgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, part, 0, cols);
-                for (int i = 0; i < rows; i++) {
-                    System.arraycopy(part, i * cols, c, cOff + (i0 + i) * n + j0, cols);
+                double[] block = apart ? PART_RESULTS.get().doubles(rows * cols) : c;
+                int at = cOff + i0 * n + j0;
+                provider.dgemm(rows, cols, k, a, aOff + i0 * aRs, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs,
+                        block, apart ? 0 : at, apart ? cols : n);
+                if (apart) {
+                    copyRows(block, rows, cols, c, at, n);
                 }
             });
         }
@@ -212,6 +206,13 @@ public final class Gemm {
     }
 
     private static final ThreadLocal<PartResults> PART_RESULTS = ThreadLocal.withInitial(PartResults::new);
+
+    /** A block computed apart (rows x cols, row-major) into C from {@code at}, rows {@code ldc} apart: float[] or double[] alike. */
+    private static void copyRows(Object block, int rows, int cols, Object c, int at, int ldc) {
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(block, i * cols, c, at + i * ldc, cols);
+        }
+    }
 
     /**
      * How a product is cut: into {@code parts} ranges of columns (or rows) of C, each a whole number
