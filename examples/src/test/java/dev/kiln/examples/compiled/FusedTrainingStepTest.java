@@ -158,17 +158,32 @@ class FusedTrainingStepTest {
      */
     @Test
     void productsSideBySideOnTwoThreadsGiveTheBitsOfOneThread() {
+        sameBitsOnOneAndTwoThreads(128, 256, 256, 11);
+    }
+
+    /**
+     * A first layer split by columns on two threads (256 x 512 x 256), each block computed apart or in
+     * place and passed through the bias and the ReLU by its own thread: the same bits as on one
+     * thread after three Adam steps, and the eager step's results.
+     */
+    @Test
+    void aFirstLayerSplitOverTwoThreadsGivesTheBitsOfOneThread() {
+        sameBitsOnOneAndTwoThreads(256, 512, 16, 12);
+    }
+
+    /** A RegressionNet of these sizes over a batch of 256, trained on one thread and on two. */
+    private static void sameBitsOnOneAndTwoThreads(int features, int hidden, int outputs, long seed) {
         Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
                 "one processor: no second thread to run a product on");
-        Generator g = new Generator(11);
-        RegressionNet eager = new RegressionNet(128, 256, 256);
-        Tensor x = Tensor.randn(g, 256, 128), y = Tensor.randn(g, 256, 256);
+        Generator g = new Generator(seed);
+        RegressionNet eager = new RegressionNet(features, hidden, outputs);
+        Tensor x = Tensor.randn(g, 256, features), y = Tensor.randn(g, 256, outputs);
         int before = Kiln.numThreads();
         try {
             Map<String, float[]> one = new java.util.TreeMap<>();
             for (int threads : new int[] {1, 2}) {
                 Kiln.setNumThreads(threads);
-                RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(128, 256, 256));
+                RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(features, hidden, outputs));
                 TrainingStep step = TrainingStep.of(compiled, new MSELoss(), new Adam(compiled.parameters(), 1e-3));
                 for (int i = 0; i < 3; i++) {
                     step.step(x, y);
@@ -184,7 +199,7 @@ class FusedTrainingStepTest {
                     }
                 }
             }
-            RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(128, 256, 256));
+            RegressionNetKiln compiled = sameWeights(eager, new RegressionNetKiln(features, hidden, outputs));
             stepSideBySide(eager, compiled, new MSELoss(), m -> new Adam(m.parameters(), 1e-3), x, y, 2, 1e-5);
         } finally {
             Kiln.setNumThreads(before);
