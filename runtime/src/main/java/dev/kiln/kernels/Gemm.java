@@ -94,7 +94,8 @@ public final class Gemm {
             return;
         }
         split.run(m, n, (i0, rows, j0, cols, apart) -> {
-            // a block computed apart goes through the pass from its buffer: work never needs it
+            // blocks of columns (i0 is 0, rows is m); one computed apart goes through the pass from
+            // its buffer: work never needs it
             float[] c = apart ? PART_RESULTS.get().floats(rows * cols) : work;
             int cOff = apart ? 0 : j0, ldc = apart ? cols : n;
             provider.sgemm(rows, cols, k, a, aOff, aRs, aCs, b, bOff + j0 * bCs, bRs, bCs, c, cOff, ldc);
