@@ -17,10 +17,11 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * Prints the benchmark table from JMH's CSV results ({@code -rf csv}): the tutorial workloads
  * (eager and compiled microseconds per training step, the compiled speed-up), GEMM throughput next to
- * OpenBLAS's, and the two-thread gains. {@code ./kiln bench report} runs the benchmarks and then this;
- * by hand:
+ * OpenBLAS's, and the two-thread gains: of the square product n = 1024 and of the MLP step, and of
+ * the three products of the MLP's first layer, Kiln's and OpenBLAS's. {@code ./kiln bench report}
+ * runs the benchmarks and then this; by hand:
  * <pre>
- * java -cp bench/target/benchmarks.jar dev.kiln.bench.BenchReport tutorial.csv gemm.csv threads.csv
+ * java -cp bench/target/benchmarks.jar dev.kiln.bench.BenchReport tutorial.csv gemm.csv threads.csv layer-threads.csv
  * </pre>
  * Any of the files may hold any of the rows; rows a file lacks are shown as "-".
  */
@@ -123,7 +124,17 @@ public final class BenchReport {
         threadRow(out, "Kiln sgemm n=1024 (ms)", "GemmBench.sgemm", "n", "1024");
         threadRow(out, "OpenBLAS sgemm n=1024 (ms)", "GemmBench.sgemmOpenBlas", "n", "1024");
         threadRow(out, "mlp_compiled (us)", "TutorialBench.mlp_compiled");
+        // The MLP step's largest products, by both libraries: what two threads gain on the work the
+        // step itself splits, beside the square product's gain above.
+        out.println("The MLP's first layer, " + MLP_LAYER + " (ms):");
+        for (String pass : List.of("forward", "gradInput", "gradWeight")) {
+            threadRow(out, "  Kiln " + pass, "GemmBench.sgemmTrainingShapes", "layer", MLP_LAYER, "pass", pass);
+            threadRow(out, "  OpenBLAS " + pass, "GemmBench.sgemmTrainingShapesOpenBlas", "layer", MLP_LAYER, "pass", pass);
+        }
     }
+
+    /** The MLP workload's first layer, batch x in x out, as {@code GemmBench.Training} names it. */
+    static final String MLP_LAYER = "256x784x512";
 
     private void gemmRow(PrintStream out, String label, String benchmark, String... params) {
         double kiln = score("GemmBench." + benchmark + ":gflops", "thrpt", withThreads(params));
