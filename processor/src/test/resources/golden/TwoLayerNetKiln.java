@@ -80,7 +80,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
     @Override
     public Tensor forward(Tensor x) {
         Layers layers = layers();
-        DType type = Compiled.commonType(x, layers.linear1().weight(), layers.linear2().weight());
+        DType type = Compiled.commonType(x, layers.parameters());
         if (type == DType.FLOAT32) {
             return forwardFloat32(x, layers);
         }
@@ -398,7 +398,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
     @Override
     public double trainingStep(Tensor x, Tensor y, LossGradient loss) {
         Layers layers = layers();
-        DType type = Compiled.commonType(x, layers.linear1().weight(), layers.linear2().weight());
+        DType type = Compiled.commonType(x, layers.parameters());
         if (type == DType.FLOAT32) {
             return trainingStepFloat32(x, y, loss, layers);
         }
@@ -426,8 +426,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
         int linear1Features = linear1.outFeatures();
         Compiled.checkFeatures(linear2, n, linear1Features);
         int linear2Features = linear2.outFeatures();
-        int[] outputDims = Compiled.shapeWithLast(x, linear2Features);
-        if (!loss.accepts(DType.FLOAT32, outputDims, y)) {
+        if (!loss.accepts(DType.FLOAT32, x, linear2Features, y)) {
             // a loss or target the fused gradient does not take: the eager step gives its result or message
             return loss.eager(this, x, y);
         }
@@ -498,8 +497,7 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
         int linear1Features = linear1.outFeatures();
         Compiled.checkFeatures(linear2, n, linear1Features);
         int linear2Features = linear2.outFeatures();
-        int[] outputDims = Compiled.shapeWithLast(x, linear2Features);
-        if (!loss.accepts(DType.FLOAT64, outputDims, y)) {
+        if (!loss.accepts(DType.FLOAT64, x, linear2Features, y)) {
             // a loss or target the fused gradient does not take: the eager step gives its result or message
             return loss.eager(this, x, y);
         }
@@ -555,8 +553,12 @@ public final class TwoLayerNetKiln extends TwoLayerNet implements FusedStep {
 
     /**
      * The model's layers and parameters the forward reads, by their paths in
-     * {@code namedModules()} and {@code namedParameters()}.
+     * {@code namedModules()} and {@code namedParameters()}, and each weight and bias the
+     * forward reads, in order, for the element type check every call starts with.
      */
-    private record Layers(Linear linear1, Linear linear2) {
+    private record Layers(Linear linear1, Linear linear2, Tensor[] parameters) {
+        Layers(Linear linear1, Linear linear2) {
+            this(linear1, linear2, new Tensor[] {linear1.weight(), linear2.weight()});
+        }
     }
 }

@@ -25,7 +25,19 @@ public final class Compiled {
      * eager forward otherwise (which runs on the device where the tensors are).
      */
     public static DType commonType(Tensor... tensors) {
-        DType type = tensors[0].dtype();
+        return sameType(tensors[0].dtype(), tensors);
+    }
+
+    /**
+     * {@link #commonType(Tensor...)} of {@code x} and {@code parameters}: generated classes keep
+     * their parameters in an array found once, so that the check a training step starts with
+     * allocates nothing.
+     */
+    public static DType commonType(Tensor x, Tensor[] parameters) {
+        return x.device().isCuda() ? null : sameType(x.dtype(), parameters);
+    }
+
+    private static DType sameType(DType type, Tensor[] tensors) {
         for (Tensor t : tensors) {
             if (t.dtype() != type || t.device().isCuda()) {
                 return null;

@@ -4,7 +4,6 @@ import dev.kiln.DType;
 import dev.kiln.Parameter;
 import dev.kiln.Tensor;
 import dev.kiln.device.Device;
-import dev.kiln.internal.TensorAccess;
 import dev.kiln.kernels.KernelProvider;
 import dev.kiln.kernels.Kernels;
 import dev.kiln.loss.CrossEntropyLoss;
@@ -36,7 +35,6 @@ public final class LossGradient {
 
     /** The eager losses' kernels: the float cross-entropy runs the same row kernels as the eager one. */
     private static final KernelProvider KERNELS = Kernels.provider();
-    private static final TensorAccess ACCESS = TensorAccess.get();
 
     private final Loss loss;
     private final Kind kind;
@@ -75,23 +73,49 @@ public final class LossGradient {
     }
 
     /**
-     * Whether {@link #apply} computes the loss of an output of type {@code type} and sizes
-     * {@code outputDims} against {@code target}: the target has the output's shape and type for the
-     * pointwise losses; for the class losses the output is {@code (N, C)} and the target N int64 class
-     * indices in {@code [0, C)} or the ignore index, not all ignored. Otherwise the eager loss runs
-     * and gives PyTorch's result or message (broadcasting, promotion, a class out of range).
+     * Whether {@link #apply} computes the loss of an output of type {@code type} against
+     * {@code target}, where the output has the sizes of {@code input} but the last, which is
+     * {@code features} (a model applied to the rows in the input's leading dimensions): the target has
+     * the output's shape and type for the pointwise losses; for the class losses the output is
+     * {@code (N, C)} and the target N int64 class indices in {@code [0, C)} or the ignore index, not all
+     * ignored. Otherwise the eager loss runs and gives PyTorch's result or message (broadcasting,
+     * promotion, a class out of range). Allocates nothing: generated code asks in every training step.
      */
-    public boolean accepts(DType type, int[] outputDims, Tensor target) {
+    public boolean accepts(DType type, Tensor input, int features, Tensor target) {
+        return accepts(type, input, 0, features, target);
+    }
+
+    /** {@link #accepts(DType, Tensor, int, Tensor)} for an output of {@code rows x features}. */
+    public boolean accepts(DType type, int rows, int features, Tensor target) {
+        return accepts(type, null, rows, features, target);
+    }
+
+    /** The output's sizes: input's leading ones and {@code features}, or {@code rows, features} where input is null. */
+    private boolean accepts(DType type, Tensor input, int rows, int features, Tensor target) {
         if (!target.device().equals(Device.CPU)) {
             // the generated loops run on the CPU: the eager loss says the devices differ
             return false;
         }
+        int rank = input == null ? 2 : input.dim();
         return switch (kind) {
             case NONE -> false;
-            case MSE, L1 -> target.dtype() == type && Arrays.equals(ACCESS.dims(target), outputDims);
-            case CROSS_ENTROPY, NLL -> outputDims.length == 2 && target.dtype() == DType.INT64 && target.dim() == 1
-                    && target.size(0) == outputDims[0] && validClasses(target, outputDims[1]);
+            case MSE, L1 -> target.dtype() == type && target.dim() == rank && target.size(rank - 1) == features
+                    && sameLeadingSizes(input, rows, target);
+            case CROSS_ENTROPY, NLL -> rank == 2 && target.dtype() == DType.INT64 && target.dim() == 1
+                    && target.size(0) == (input == null ? rows : input.size(0)) && validClasses(target, features);
         };
+    }
+
+    private static boolean sameLeadingSizes(Tensor input, int rows, Tensor target) {
+        if (input == null) {
+            return target.size(0) == rows;
+        }
+        for (int i = 0; i < input.dim() - 1; i++) {
+            if (target.size(i) != input.size(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean validClasses(Tensor target, int classes) {

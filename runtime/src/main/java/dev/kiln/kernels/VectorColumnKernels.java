@@ -151,12 +151,14 @@ final class VectorColumnKernels {
             scaleVector.div(sum).intoArray(samples.inverses, j0);
             // the losses added lane-wise in float over BLOCK samples, each block's sum carried in double
             if ((j0 + L) % VectorRowKernels.BLOCK == 0) {
-                total += VectorRowKernels.laneSum(block, lanes);
+                block.intoArray(lanes, 0);
+                total += VectorRowKernels.laneSum(lanes);
                 block = zero;
             }
         }
         crossEntropyColumnsGradient(classes, n, scaleVector, samples, grad);
-        return total + VectorRowKernels.laneSum(block, lanes);
+        block.intoArray(lanes, 0);
+        return total + VectorRowKernels.laneSum(lanes);
     }
 
     /**

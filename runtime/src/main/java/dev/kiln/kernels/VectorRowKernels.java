@@ -287,7 +287,8 @@ final class VectorRowKernels {
         double total = 0;
         for (int r0 = 0; r0 < rows; r0 += L) {
             if (r0 % BLOCK == 0 && r0 > 0) {
-                total += laneSum(block, losses);
+                block.intoArray(losses, 0);
+                total += laneSum(losses);
                 block = zero;
             }
             int live = Math.min(L, rows - r0);
@@ -317,7 +318,8 @@ final class VectorRowKernels {
                 zero.blend(g, counted).intoArray(grad, base + j, starts, 0, inRange);
             }
         }
-        return total + laneSum(block, losses);
+        block.intoArray(losses, 0);
+        return total + laneSum(losses);
     }
 
     /**
@@ -332,9 +334,13 @@ final class VectorRowKernels {
         return FloatVector.fromArray(FS, lanes, 0);
     }
 
-    /** The lanes of v added in lane order, in double: a fixed order, unlike {@code reduceLanes}. */
-    static double laneSum(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
+    /**
+     * The first L floats of {@code lanes}, where the caller stored a vector, added in lane order in
+     * double: a fixed order, unlike {@code reduceLanes}. The vector is stored by the caller rather
+     * than passed here: C2 boxes a vector passed to a call it leaves out of line, which allocated
+     * once per call of the loss kernels, in every training step.
+     */
+    static double laneSum(float[] lanes) {
         double sum = 0;
         for (int i = 0; i < L; i++) {
             sum += lanes[i];

@@ -311,8 +311,12 @@ public abstract class Optimizer {
      */
     public void step() {
         try (var noGrad = Kiln.noGrad()) {
-            for (ParamGroup group : groups) {
-                for (Tensor p : group.params()) {
+            // by index: an iterator per group was the one allocation of a step (the lists are random access)
+            for (int g = 0; g < groups.size(); g++) {
+                ParamGroup group = groups.get(g);
+                List<Tensor> params = group.params();
+                for (int i = 0; i < params.size(); i++) {
+                    Tensor p = params.get(i);
                     Tensor grad = p.grad();
                     if (grad != null) {
                         update(group, p, grad, stateOf(p));
@@ -350,8 +354,12 @@ public abstract class Optimizer {
      */
     public void zeroGrad(boolean setToNone) {
         try (var noGrad = Kiln.noGrad()) {
-            for (ParamGroup group : groups) {
-                for (Tensor p : group.params()) {
+            // by index: an iterator per group was the one allocation of a step (the lists are random access)
+            for (int g = 0; g < groups.size(); g++) {
+                ParamGroup group = groups.get(g);
+                List<Tensor> params = group.params();
+                for (int i = 0; i < params.size(); i++) {
+                    Tensor p = params.get(i);
                     Tensor grad = p.grad();
                     if (grad == null) {
                         continue;

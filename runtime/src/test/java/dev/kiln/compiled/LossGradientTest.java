@@ -76,7 +76,8 @@ class LossGradientTest {
         Tensor target = classes ? Tensor.of(0, 4, 2, 2, 1, 3, 2) : Tensor.randn(G, rows, cols).to(type);
         LossGradient fused = LossGradient.of(loss);
         assertThat(fused.fuses()).isTrue();
-        assertThat(fused.accepts(type, new int[] {rows, cols}, target)).isTrue();
+        assertThat(fused.accepts(type, rows, cols, target)).isTrue();
+        assertThat(fused.accepts(type, Tensor.zeros(rows, 11), cols, target)).as("rows of an input").isTrue();
 
         Tensor leaf = output.detach().requiresGrad(true);
         Tensor expected = loss.invoke(leaf, target);
@@ -105,7 +106,7 @@ class LossGradientTest {
         assertThat(LossGradient.of(CrossEntropyLoss.builder().labelSmoothing(0.1).build()).fuses()).isFalse();
         assertThat(LossGradient.of(new CrossEntropyLoss(Tensor.of(1f, 2f, 3f))).fuses()).isFalse();
         LossGradient none = LossGradient.of(new BCEWithLogitsLoss());
-        assertThat(none.accepts(DType.FLOAT32, new int[] {2, 3}, Tensor.zeros(2, 3))).isFalse();
+        assertThat(none.accepts(DType.FLOAT32, 2, 3, Tensor.zeros(2, 3))).isFalse();
         assertThatThrownBy(() -> none.apply(new float[6], 2, 3, Tensor.zeros(2, 3), new float[6]))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("check accepts() first");
     }
@@ -113,18 +114,45 @@ class LossGradientTest {
     @Test
     void targetsTheFusedGradientDoesNotTakeAreLeftToTheEagerLoss() {
         LossGradient mse = LossGradient.of(new MSELoss());
-        int[] dims = {4, 3};
-        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 3))).isTrue();
-        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 1))).as("broadcasting").isFalse();
-        assertThat(mse.accepts(DType.FLOAT32, dims, Tensor.zeros(DType.FLOAT64, 4, 3))).as("promotion").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, 4, 3, Tensor.zeros(4, 3))).isTrue();
+        assertThat(mse.accepts(DType.FLOAT32, 4, 3, Tensor.zeros(4, 1))).as("broadcasting").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, 4, 3, Tensor.zeros(3, 3))).as("other rows").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, 4, 3, Tensor.zeros(DType.FLOAT64, 4, 3))).as("promotion").isFalse();
+        // an output with the input's leading sizes: (2, 5, 7) -> (2, 5, 3)
+        Tensor input = Tensor.zeros(2, 5, 7);
+        assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(2, 5, 3))).isTrue();
+        assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(10, 3))).as("rows flattened").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(2, 4, 3))).as("other leading size").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(2, 5, 7))).as("the input's features").isFalse();
+        assertThat(mse.accepts(DType.FLOAT32, Tensor.zeros(7), 3, Tensor.zeros(3))).as("one sample").isTrue();
 
         LossGradient ce = LossGradient.of(new CrossEntropyLoss());
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 2, 0))).isTrue();
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 3, 0))).as("class out of range").isFalse();
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, -1, 0))).as("negative class").isFalse();
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(0, 1, 2))).as("wrong count").isFalse();
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.zeros(4, 3))).as("probabilities").isFalse();
-        assertThat(ce.accepts(DType.FLOAT32, new int[] {2, 2, 3}, Tensor.of(0, 1))).as("3-d output").isFalse();
-        assertThat(ce.accepts(DType.FLOAT32, dims, Tensor.of(-100, -100, -100, -100))).as("all ignored").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(0, 1, 2, 0))).isTrue();
+        assertThat(ce.accepts(DType.FLOAT32, Tensor.zeros(4, 9), 3, Tensor.of(0, 1, 2, 0))).isTrue();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(0, 1, 3, 0))).as("class out of range").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(0, 1, -1, 0))).as("negative class").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(0, 1, 2))).as("wrong count").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.zeros(4, 3))).as("probabilities").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, input, 3, Tensor.of(0, 1))).as("3-d output").isFalse();
+        assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(-100, -100, -100, -100))).as("all ignored").isFalse();
+    }
+
+    /** The check a compiled training step starts with reads the sizes in place: no array per call. */
+    @Test
+    void acceptingAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().threadId();
+        LossGradient mse = LossGradient.of(new MSELoss()), ce = LossGradient.of(new CrossEntropyLoss());
+        Tensor input = Tensor.zeros(2, 5, 7), output = Tensor.zeros(2, 5, 3), classes = Tensor.of(0, 1, 2, 0);
+        // a first call initialises what it uses (classes, the kernels' provider): not counted
+        boolean all = mse.accepts(DType.FLOAT32, input, 3, output) && ce.accepts(DType.FLOAT32, 4, 3, classes);
+        threads.getThreadAllocatedBytes(id);
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 10_000; i++) {
+            all &= mse.accepts(DType.FLOAT32, input, 3, output) && ce.accepts(DType.FLOAT32, 4, 3, classes);
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertThat(all).isTrue();
+        assertThat(allocated).as("bytes allocated by 20,000 checks").isLessThan(10_000);
     }
 }

@@ -171,7 +171,7 @@ public final class KilnWriter {
     private void allocateNames() {
         for (String reserved : List.of("x", "n", "gradOutput", "ctx", "lease", "generation", "scratch", "grads", "type",
                 "inputs", "output", "recording", "layers", "i", "r", "c", "row", "g", "dW", "db", "sums", "max", "sum",
-                "logSum", "y", "loss", "value", "outputDims", "cuda")) {
+                "logSum", "y", "loss", "value", "cuda", "parameters")) {
             names.newName(reserved, reserved);
         }
         for (int v = 0; v <= graph.ops().size(); v++) {
@@ -309,13 +309,23 @@ public final class KilnWriter {
 
     private TypeSpec layersRecord() {
         MethodSpec.Builder canonical = MethodSpec.constructorBuilder();
+        MethodSpec.Builder ofLayers = MethodSpec.constructorBuilder();
+        List<CodeBlock> arguments = new ArrayList<>();
         for (Map.Entry<String, String> e : layerNames.entrySet()) {
             canonical.addParameter(layerTypes.get(e.getKey()), e.getValue());
+            ofLayers.addParameter(layerTypes.get(e.getKey()), e.getValue());
+            arguments.add(CodeBlock.of("$N", e.getValue()));
         }
+        canonical.addParameter(ArrayTypeName.of(TENSOR), "parameters");
+        arguments.add(CodeBlock.of("new $T[] {$L}", TENSOR,
+                CodeBlock.join(parameterTensors(layer -> CodeBlock.of("$N", layer)), ", ")));
+        ofLayers.addStatement("this($L)", CodeBlock.join(arguments, ", "));
         return TypeSpec.recordBuilder("Layers").addModifiers(Modifier.PRIVATE)
                 .addJavadoc("The model's layers and parameters the forward reads, by their paths in\n"
-                        + "{@code namedModules()} and {@code namedParameters()}.\n")
-                .recordConstructor(canonical.build()).build();
+                        + "{@code namedModules()} and {@code namedParameters()}, and each weight and bias the\n"
+                        + "forward reads, in order, for the element type check every call starts with.\n")
+                .recordConstructor(canonical.build())
+                .addMethod(ofLayers.build()).build();
     }
 
     private MethodSpec layersMethod() {
@@ -347,24 +357,40 @@ public final class KilnWriter {
                 .toList();
     }
 
-    /** The tensors the forward reads, as expressions over {@code layers}: x, then each weight and bias. */
+    /**
+     * The tensors the forward reads: x, then each weight and bias, as expressions over {@code layers}
+     * or, when not {@code viaLayers}, the forward's locals.
+     */
     List<CodeBlock> inputTensors(boolean viaLayers) {
         List<CodeBlock> tensors = new ArrayList<>();
         tensors.add(CodeBlock.of("x"));
+        if (viaLayers) {
+            tensors.addAll(parameterTensors(layer -> CodeBlock.of("layers.$N()", layer)));
+            return tensors;
+        }
         for (int k = 0; k < graph.ops().size(); k++) {
             if (graph.ops().get(k) instanceof Op.Linear linear) {
-                String layer = layerNames.get(linear.layer());
-                if (!viaLayers) {
-                    tensors.add(CodeBlock.of("$N", weight(k)));
-                    if (linear.bias()) {
-                        tensors.add(CodeBlock.of("$N", names.get("bias" + k)));
-                    }
-                } else if (linear.weight() != Op.Linear.Weight.LAYER) {
-                    tensors.add(CodeBlock.of("layers.$N()", layer));
+                tensors.add(CodeBlock.of("$N", weight(k)));
+                if (linear.bias()) {
+                    tensors.add(CodeBlock.of("$N", names.get("bias" + k)));
+                }
+            }
+        }
+        return tensors;
+    }
+
+    /** Each weight and bias the forward reads, in order, from the layers as {@code layer} names them. */
+    private List<CodeBlock> parameterTensors(java.util.function.Function<String, CodeBlock> layer) {
+        List<CodeBlock> tensors = new ArrayList<>();
+        for (Op op : graph.ops()) {
+            if (op instanceof Op.Linear linear) {
+                CodeBlock owner = layer.apply(layerNames.get(linear.layer()));
+                if (linear.weight() != Op.Linear.Weight.LAYER) {
+                    tensors.add(owner);
                 } else {
-                    tensors.add(CodeBlock.of("layers.$N().weight()", layer));
+                    tensors.add(CodeBlock.of("$L.weight()", owner));
                     if (linear.bias()) {
-                        tensors.add(CodeBlock.of("$T.bias(layers.$N())", COMPILED, layer));
+                        tensors.add(CodeBlock.of("$T.bias($L)", COMPILED, owner));
                     }
                 }
             }
@@ -418,7 +444,7 @@ public final class KilnWriter {
                     .endControlFlow();
         }
         m.addStatement("$T layers = layers()", layersType());
-        m.addStatement("$T type = $T.commonType($L)", DTYPE, COMPILED, CodeBlock.join(inputTensors(true), ", "));
+        m.addStatement("$T type = $T.commonType(x, layers.parameters())", DTYPE, COMPILED);
         for (Precision t : Precision.values()) {
             m.beginControlFlow("if (type == $T.$L)", DTYPE, t.dtype())
                     .addStatement("return $L$L($L)", method, t.suffix, arguments)
@@ -531,9 +557,9 @@ public final class KilnWriter {
             m.addStatement("$T[] inputs = {$L}", TENSOR, CodeBlock.join(inputTensors(false), ", "));
             m.addStatement("boolean recording = $T.isRecording(inputs)", GRAPH);
         } else {
-            m.addStatement("int[] outputDims = $L", graph.flattensInput()
-                    ? CodeBlock.of("{n, $N}", features(last)) : CodeBlock.of("$T.shapeWithLast(x, $N)", COMPILED, features(last)));
-            m.beginControlFlow("if (!loss.accepts($T.$L, outputDims, y))", DTYPE, t.dtype())
+            // the output's sizes: n rows of a flattened input, else the input's leading sizes
+            m.beginControlFlow("if (!loss.accepts($T.$L, $L, $N, y))", DTYPE, t.dtype(),
+                            graph.flattensInput() ? "n" : "x", features(last))
                     .addComment("a loss or target the fused gradient does not take: the eager step gives its result or message")
                     .addStatement("return loss.eager(this, x, y)")
                     .endControlFlow();
