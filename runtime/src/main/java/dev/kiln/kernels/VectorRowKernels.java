@@ -593,7 +593,10 @@ final class VectorRowKernels {
     private static void backwardInto(UnaryFunction f, float[] g, float[] w, float[] y, float[] out, int r, int count,
                                      int cols, int c, float[] sums, int s) {
         FloatVector sum = FloatVector.fromArray(FS, sums, s);
-        FloatVector wc = w == null ? null : FloatVector.fromArray(FS, w, c);
+        // never a null vector: C2 (JDK 25) failed to compile this method and the caller, "Bad graph
+        // detected in build_loop_late", once other models' steps had run in the JVM, and left both to
+        // C1, whose vector operations are plain Java (a fizzbuzz step took 102 us instead of 18)
+        FloatVector wc = w == null ? FloatVector.zero(FS) : FloatVector.fromArray(FS, w, c);
         for (int q = 0, at = r * cols + c; q < count; q++, at += cols) {
             FloatVector incoming = w == null ? FloatVector.fromArray(FS, g, at) : wc.mul(g[r + q]);
             FloatVector d = VectorKernels.backward(f, FloatVector.fromArray(FS, y, at), incoming);
