@@ -99,8 +99,8 @@ public final class LossGradient {
         int rank = input == null ? 2 : input.dim();
         return switch (kind) {
             case NONE -> false;
-            case MSE, L1 -> target.dtype() == type && target.dim() == rank && target.size(rank - 1) == features
-                    && sameLeadingSizes(input, rows, target);
+            case MSE, L1 -> rank > 0 && target.dtype() == type && target.dim() == rank
+                    && target.size(rank - 1) == features && sameLeadingSizes(input, rows, target);
             case CROSS_ENTROPY, NLL -> rank == 2 && target.dtype() == DType.INT64 && target.dim() == 1
                     && target.size(0) == (input == null ? rows : input.size(0)) && validClasses(target, features);
         };

@@ -354,7 +354,7 @@ public abstract class Optimizer {
      */
     public void zeroGrad(boolean setToNone) {
         try (var noGrad = Kiln.noGrad()) {
-            // by index: an iterator per group was the one allocation of a step (the lists are random access)
+            // by index, as in step()
             for (int g = 0; g < groups.size(); g++) {
                 ParamGroup group = groups.get(g);
                 List<Tensor> params = group.params();

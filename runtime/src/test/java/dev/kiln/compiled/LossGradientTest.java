@@ -125,6 +125,7 @@ class LossGradientTest {
         assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(2, 4, 3))).as("other leading size").isFalse();
         assertThat(mse.accepts(DType.FLOAT32, input, 3, Tensor.zeros(2, 5, 7))).as("the input's features").isFalse();
         assertThat(mse.accepts(DType.FLOAT32, Tensor.zeros(7), 3, Tensor.zeros(3))).as("one sample").isTrue();
+        assertThat(mse.accepts(DType.FLOAT32, Tensor.scalar(1.0).to(DType.FLOAT32), 3, Tensor.scalar(1.0).to(DType.FLOAT32))).as("a scalar input").isFalse();
 
         LossGradient ce = LossGradient.of(new CrossEntropyLoss());
         assertThat(ce.accepts(DType.FLOAT32, 4, 3, Tensor.of(0, 1, 2, 0))).isTrue();
