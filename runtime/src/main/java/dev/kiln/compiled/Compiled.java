@@ -20,25 +20,18 @@ public final class Compiled {
     private Compiled() {}
 
     /**
-     * The element type all {@code tensors} share, or null when they differ or any of them is not on
-     * the CPU: generated classes have loops over heap arrays for float32 and float64 and run the
-     * eager forward otherwise (which runs on the device where the tensors are).
-     */
-    public static DType commonType(Tensor... tensors) {
-        return sameType(tensors[0].dtype(), tensors);
-    }
-
-    /**
-     * {@link #commonType(Tensor...)} of {@code x} and {@code parameters}: generated classes keep
-     * their parameters in an array found once, so that the check a training step starts with
+     * The element type {@code x} and all {@code parameters} share, or null when they differ or any of
+     * them is not on the CPU: generated classes have loops over heap arrays for float32 and float64
+     * and run the eager forward otherwise (which runs on the device where the tensors are). Generated
+     * classes keep their parameters in an array found once, so the check each call starts with
      * allocates nothing.
      */
     public static DType commonType(Tensor x, Tensor[] parameters) {
-        return x.device().isCuda() ? null : sameType(x.dtype(), parameters);
-    }
-
-    private static DType sameType(DType type, Tensor[] tensors) {
-        for (Tensor t : tensors) {
+        if (x.device().isCuda()) {
+            return null;
+        }
+        DType type = x.dtype();
+        for (Tensor t : parameters) {
             if (t.dtype() != type || t.device().isCuda()) {
                 return null;
             }

@@ -17,9 +17,6 @@ class CompiledTest {
         assertThat(Compiled.commonType(x.to(DType.FLOAT64), floats)).as("a float64 input").isNull();
         assertThat(Compiled.commonType(x, new Tensor[] {floats[0], floats[1].to(DType.FLOAT64)}))
                 .as("a float64 parameter").isNull();
-        // the varargs form agrees
-        assertThat(Compiled.commonType(x, floats[0], floats[1])).isEqualTo(DType.FLOAT32);
-        assertThat(Compiled.commonType(x, floats[0].to(DType.FLOAT64))).isNull();
     }
 
     /** Generated classes keep their parameters in an array, so the check each call starts with allocates nothing. */

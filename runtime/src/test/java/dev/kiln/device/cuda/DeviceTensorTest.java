@@ -437,7 +437,7 @@ class DeviceTensorTest {
 
     @Test
     void aCompiledModelWithParametersOnTheDeviceRunsTheEagerForward() {
-        assertThat(Compiled.commonType(Tensor.randn(2, 2), Tensor.randn(2))).isEqualTo(DType.FLOAT32);
-        assertThat(Compiled.commonType(Tensor.randn(2, 2), Tensor.randn(2).to(cuda))).isNull();
+        assertThat(Compiled.commonType(Tensor.randn(2, 2), new Tensor[] {Tensor.randn(2)})).isEqualTo(DType.FLOAT32);
+        assertThat(Compiled.commonType(Tensor.randn(2, 2), new Tensor[] {Tensor.randn(2).to(cuda)})).isNull();
     }
 }
